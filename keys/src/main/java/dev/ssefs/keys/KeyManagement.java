@@ -1,0 +1,23 @@
+package dev.ssefs.keys;
+
+/**
+ * The embedded KMS of one data dir: the sealed key store ({@code keys.db}), RAM policies and the
+ * service keys behind SSE-OSS. Thread-safe. Obtain one with {@code EmbeddedKms.open(...)}.
+ */
+public interface KeyManagement extends AutoCloseable {
+    /** The KMS as seen by {@code principal}. */
+    Kms as(String principal);
+
+    OssKeyService oss();
+
+    RamPolicies policies();
+
+    /** e.g. {@code cn-hangzhou}; part of every ARN. */
+    String region();
+
+    /** The 16-digit account id, fixed when the store is created. */
+    String accountId();
+
+    @Override
+    void close();
+}
