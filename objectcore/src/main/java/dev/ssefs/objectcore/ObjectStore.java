@@ -1,0 +1,13 @@
+package dev.ssefs.objectcore;
+
+/**
+ * The object store of one data dir ({@code meta.db} plus the blob store), standing on the KMS.
+ * Thread-safe; one per process. Open with {@code EmbeddedObjectStore.open(...)}.
+ */
+public interface ObjectStore extends AutoCloseable {
+    Oss as(String principal);
+
+    /** Authenticates every chunk of every object of the bucket; reports failures by key. */
+    @Override
+    void close();
+}
