@@ -129,6 +129,11 @@ public final class EmbeddedKms implements KeyManagement {
         return rings.versions(algorithm);
     }
 
+    /** For tests in this package (e.g. to scan the data dir for known key material). */
+    KeyRegistry registry() {
+        return registry;
+    }
+
     void ensureOpen() {
         if (closed) throw new IllegalStateException("the KMS is closed");
     }
