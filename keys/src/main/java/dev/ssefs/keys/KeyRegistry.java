@@ -504,6 +504,16 @@ final class KeyRegistry {
         }
     }
 
+    /** Every CMK version's material and every pending import private key, for tests that scan the data dir. */
+    List<byte[]> secretsForTests() {
+        List<byte[]> out = new ArrayList<>();
+        for (LiveKey k : keys.values()) {
+            for (KeyRecord.VersionRecord v : k.record.versions) if (v.material != null) out.add(v.material.clone());
+            for (KeyRecord.ImportSession s : k.record.imports) out.add(s.privateKeyPkcs8.clone());
+        }
+        return out;
+    }
+
     void close() {
         for (LiveKey k : keys.values()) k.destroy();
     }

@@ -263,6 +263,8 @@ final class SealedStore implements AutoCloseable {
             for (String d : deletes) {
                 records.remove(d);
             }
+            // MapDB creates keys.db.wal.N on the first change with the umask's mode; tighten it before commit.
+            restrictFileModes();
             db.commit();
         } catch (RuntimeException | Error e) {
             try {
