@@ -9,6 +9,7 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
@@ -82,6 +83,9 @@ final class SealedStore implements AutoCloseable {
         DB db;
         try {
             db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+        } catch (DBException.FileLocked e) {
+            v.sealKey.destroy();
+            throw new KeyStoreException(file + " is in use by another ssefs process (or is already open in this one)", e);
         } catch (RuntimeException | Error e) {
             v.sealKey.destroy();
             throw new KeyStoreException("cannot open " + file + " for writing: " + describe(e), e);

@@ -302,6 +302,18 @@ class KeyStoreTest {
             assertEquals("data dir " + dir.toAbsolutePath() + " exists but is not a directory", e.getMessage());
         }
 
+        @Test
+        @DisplayName("a store that is already open (locked)")
+        void locked() throws IOException {
+            Path dir = populatedStore();
+            try (EmbeddedKms first = open(dir, pass("right"))) {
+                KeyStoreException e = assertThrows(KeyStoreException.class, () -> open(dir, pass("right")));
+                assertEquals(dir.toAbsolutePath().resolve("keys.db")
+                        + " is in use by another ssefs process (or is already open in this one)", e.getMessage());
+                assertEquals(1, first.as("root").listKeys(1, 10).totalCount());
+            }
+        }
+
         KeyStoreException refuse(Path dir) throws IOException {
             Map<String, String> before = snapshot(dir);
             KeyStoreException e = assertThrows(KeyStoreException.class, () -> open(dir, pass("right")));
