@@ -44,4 +44,15 @@ public interface ChunkedObjectCipher {
      * bytes from its old header length on. The header MAC has no nonce, so a rewrite reuses none.
      */
     byte[] encodeHeader(ObjectHeader header, byte[] dataKey);
+
+    /**
+     * Re-wraps a stored object without re-encrypting it: authenticates {@code source}'s header and final chunk with
+     * {@code dataKey}, writes {@code newHeader} (which must be {@code source}'s header
+     * {@link ObjectHeader#withKeyWrapping re-wrapped}: same version id, algorithm and chunk size) authenticated with
+     * the same data key, then copies the sealed chunks verbatim. Chunks are not re-verified; run
+     * {@link ObjectDecryptor#verifyAll()} on the result if wanted.
+     * @return bytes written to {@code target}
+     */
+    long rewrap(BlobReader source, ObjectHeader newHeader, byte[] dataKey, WritableByteChannel target, String objectName)
+            throws IOException;
 }

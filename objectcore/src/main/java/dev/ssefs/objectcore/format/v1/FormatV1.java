@@ -110,6 +110,43 @@ public final class FormatV1 implements ChunkedObjectCipher {
         }
     }
 
+    @Override
+    public long rewrap(BlobReader source, ObjectHeader newHeader, byte[] dataKey, WritableByteChannel target,
+                       String objectName) throws IOException {
+        requireV1(newHeader);
+        long oldHeaderLength;
+        long blobSize;
+        try (ObjectDecryptor d = open(source, dataKey, objectName)) {
+            ObjectHeader old = d.header();
+            if (!Arrays.equals(old.versionId(), newHeader.versionId()) || old.algorithm() != newHeader.algorithm()
+                    || old.chunkSize() != newHeader.chunkSize()) {
+                throw new IllegalArgumentException(objectName + ": a re-wrapped header must keep the version id, "
+                        + "algorithm and chunk size (use ObjectHeader.withKeyWrapping)");
+            }
+            oldHeaderLength = d.layout().headerLength();
+            blobSize = d.layout().ciphertextSize(d.plaintextSize());
+        }
+        long written = writeFully(target, ByteBuffer.wrap(encodeHeader(newHeader, dataKey)));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (long pos = oldHeaderLength; pos < blobSize; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), blobSize - pos));
+            try {
+                source.readFully(pos, buf);
+            } catch (EOFException e) {
+                throw IntegrityException.size(objectName, "blob shrank while being re-wrapped");
+            }
+            pos += buf.flip().remaining();
+            written += writeFully(target, buf);
+        }
+        return written;
+    }
+
+    private static long writeFully(WritableByteChannel target, ByteBuffer b) throws IOException {
+        long n = 0;
+        while (b.hasRemaining()) n += target.write(b);
+        return n;
+    }
+
     /** See {@link dev.ssefs.objectcore.format.ObjectFormats#readHeader}. */
     public static ObjectHeader readUnauthenticatedHeader(BlobReader blob, String objectName) throws IOException {
         return parse(readHeaderBytes(blob, objectName), objectName);
