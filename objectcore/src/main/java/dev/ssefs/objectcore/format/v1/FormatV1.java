@@ -78,6 +78,33 @@ public final class FormatV1 implements ChunkedObjectCipher {
     }
 
     @Override
+    public ObjectEncryptor newAppender(BlobReader existing, byte[] dataKey, WritableByteChannel target, String objectName)
+            throws IOException {
+        Objects.requireNonNull(target, "target");
+        try (V1Decryptor d = (V1Decryptor) open(existing, dataKey, objectName)) {
+            ObjectHeader header = d.header();
+            int headerLength = (int) d.layout().headerLength();
+            ByteBuffer headerBytes = ByteBuffer.allocate(headerLength);
+            existing.readFully(0, headerBytes); // authenticated by open(); blobs are immutable
+            writeFully(target, headerBytes.flip());
+            V1Keys keys = new V1Keys(header.algorithm(), dataKey, header.versionId());
+            byte[] lastPlain = new byte[header.chunkSize()];
+            try {
+                int lastLength = d.copyAllButFinalChunk(target, lastPlain);
+                long last = d.lastChunkIndex();
+                V1Encryptor enc = new V1Encryptor(header, keys, null, target, objectName);
+                enc.resume(last, d.plaintextSize(), d.layout().chunkCiphertextOffset(last), lastPlain, lastLength);
+                return enc;
+            } catch (IOException | RuntimeException e) {
+                keys.close();
+                throw e;
+            } finally {
+                Arrays.fill(lastPlain, (byte) 0);
+            }
+        }
+    }
+
+    @Override
     public byte[] encodeHeader(ObjectHeader header, byte[] dataKey) {
         requireV1(header);
         try (V1Keys keys = new V1Keys(header.algorithm(), dataKey, header.versionId())) {

@@ -103,6 +103,29 @@ final class V1Decryptor implements ObjectDecryptor {
         }
     }
 
+    /**
+     * For appending: authenticates chunks {@code 0 .. lastChunk-1} and writes their sealed bytes, unchanged, to
+     * {@code target}; then returns the plaintext of the final chunk in {@code lastPlain}.
+     * @return the final chunk's plaintext length
+     */
+    int copyAllButFinalChunk(java.nio.channels.WritableByteChannel target, byte[] lastPlain) throws IOException {
+        checkOpen();
+        Scratch s = new Scratch(layout.chunkSize());
+        for (long i = 0; i < lastChunk; i++) {
+            int n = decryptChunk(i, s);
+            ByteBuffer out = ByteBuffer.wrap(s.sealed, 0, n + ChunkLayout.CHUNK_OVERHEAD);
+            while (out.hasRemaining()) target.write(out);
+        }
+        int n = decryptChunk(lastChunk, s);
+        System.arraycopy(s.plain, 0, lastPlain, 0, n);
+        java.util.Arrays.fill(s.plain, (byte) 0);
+        return n;
+    }
+
+    long lastChunkIndex() {
+        return lastChunk;
+    }
+
     @Override
     public InputStream newInputStream(long offset, long length) {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
