@@ -349,6 +349,18 @@ class TamperTest {
         }
     }
 
+    @Test
+    @DisplayName("an intact blob of another size than the metadata records is refused when the size is given")
+    void expectedSize() throws IOException {
+        try (ObjectDecryptor d = ObjectFormats.open(blob(blob), key, NAME, SIZE)) {
+            assertEquals(SIZE, d.plaintextSize());
+        }
+        IntegrityException e = assertThrows(IntegrityException.class, () -> ObjectFormats.open(blob(blob), key, NAME, SIZE + 1));
+        assertEquals(IntegrityException.Part.SIZE, e.part());
+        assertEquals("integrity check failed for oss://bucket/key: size: the blob holds 41 bytes but the metadata records 42",
+                e.getMessage());
+    }
+
     static byte[] concat(byte[]... parts) {
         int n = 0;
         for (byte[] p : parts) n += p.length;
