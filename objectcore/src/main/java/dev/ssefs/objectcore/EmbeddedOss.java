@@ -218,7 +218,7 @@ final class EmbeddedOss implements Oss {
     private record Written(String blobId, long size, String md5Hex, byte[] md5, DataKeys.NewKey key) {
         ObjectRecord record(int kind, long now, String ct, Map<String, String> user, PosixAttributes posix, String etag) {
             if (key == null) {
-                return new ObjectRecord(kind, false, size, etag, now, ct, null, null, false, null, null, blobId, user, posix);
+                return new ObjectRecord(kind, true, size, etag, now, ct, null, null, false, null, null, blobId, user, posix);
             }
             return new ObjectRecord(kind, false, size, etag, now, ct, key.algorithm(), key.cmkId(), key.sm4Data(),
                     key.keyVersionId(), key.wrapped(), blobId, user, posix);
@@ -230,7 +230,16 @@ final class EmbeddedOss implements Oss {
      * this principal) is wiped as soon as the encryptor holds its own copy.
      */
     private Written writeBlob(String bucket, String key, SseSpec spec, Body body) throws IOException {
-        NewBlob nb = newBlobWriter(bucket, key, spec);
+        return writeBlob(bucket, key, spec, false, body);
+    }
+
+    /**
+     * @param plainAtRest true only for back-to-origin objects: stored as a plain blob. Every other object is
+     *                    encrypted at rest; one without SSE (no header, no bucket rule) gets a data key from the SSE-OSS
+     *                    AES256 ring but reports no SSE headers, as OSS would.
+     */
+    private Written writeBlob(String bucket, String key, SseSpec spec, boolean plainAtRest, Body body) throws IOException {
+        NewBlob nb = newBlobWriter(bucket, key, spec, plainAtRest);
         try (Versions.Writer w = nb.writer()) {
             body.writeTo(w);
             w.commit();
@@ -242,15 +251,19 @@ final class EmbeddedOss implements Oss {
     /** A blob writer and the (wiped) key info the index records; thread-confined. */
     private record NewBlob(Versions.Writer writer, DataKeys.NewKey key) {}
 
-    private NewBlob newBlobWriter(String bucket, String key, SseSpec spec) throws IOException {
+    /** Data at rest of an object without SSE: SSE-OSS AES256 key, no SSE headers. */
+    private static final SseSpec AT_REST_ONLY = new SseSpec(SseHeaders.AES256, null, false);
+
+    private NewBlob newBlobWriter(String bucket, String key, SseSpec spec, boolean plainAtRest) throws IOException {
         byte[] vid = Versions.newVersionId();
         String vidHex = java.util.HexFormat.of().formatHex(vid);
-        if (!spec.encrypted()) return new NewBlob(store.versions.newPlain(vid), null);
-        DataKeys.NewKey k = store.keys.generate(spec, principal, vidHex);
+        if (plainAtRest) return new NewBlob(store.versions.newPlain(vid), null);
+        boolean sse = spec.encrypted();
+        DataKeys.NewKey k = store.keys.generate(sse ? spec : AT_REST_ONLY, principal, vidHex);
         try {
             Versions.Writer w = store.versions.newEncrypted(vid, k, url(bucket, key));
-            return new NewBlob(w, new DataKeys.NewKey(k.algorithm(), k.cmkId(), k.sm4Data(), k.cipher(), k.keySource(),
-                    k.keyVersionId(), k.wrapped(), new byte[0]));
+            return new NewBlob(w, new DataKeys.NewKey(sse ? k.algorithm() : null, k.cmkId(), k.sm4Data(), k.cipher(),
+                    k.keySource(), k.keyVersionId(), k.wrapped(), new byte[0]));
         } finally {
             k.wipe();
         }
@@ -327,7 +340,7 @@ final class EmbeddedOss implements Oss {
         if (f == null) throw OssErrors.noSuchKey(b.name(), key);
         Written w;
         try (f) {
-            w = writeBlob(b.name(), key, SseSpec.NONE, out -> out.writeAll(f.body()));
+            w = writeBlob(b.name(), key, SseSpec.NONE, true, out -> out.writeAll(f.body()));
         }
         String ct = f.contentType() != null ? f.contentType() : contentType(new RequestHeaders(null), key);
         ObjectRecord plain = w.record(ObjectRecord.NORMAL, store.clock.millis(), ct, Map.of(), null, w.md5Hex());
@@ -344,7 +357,7 @@ final class EmbeddedOss implements Oss {
      */
     private Opened openVersion(String bucket, String key, ObjectRecord r) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            byte[] dk = r.encrypted() ? store.keys.unwrap(r, principal) : null;
+            byte[] dk = r.plain() ? null : store.keys.unwrap(r, principal);
             try {
                 return new Opened(r, store.versions.open(r, dk, url(bucket, key)));
             } catch (NoSuchFileException e) {
@@ -771,7 +784,7 @@ final class EmbeddedOss implements Oss {
         BucketRecord b = bucket(bucket);
         RequestHeaders h = new RequestHeaders(requestHeaders);
         SseSpec spec = specFor(h, b);
-        NewBlob nb = newBlobWriter(bucket, key, spec);
+        NewBlob nb = newBlobWriter(bucket, key, spec, false);
         Versions.Writer w = nb.writer();
         DataKeys.NewKey k = nb.key();
         String ct = contentType(h, key);

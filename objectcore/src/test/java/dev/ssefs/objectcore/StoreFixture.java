@@ -15,6 +15,7 @@ import java.util.Map;
 final class StoreFixture implements AutoCloseable {
     static final char[] PASS = "test passphrase".toCharArray();
     final Path dir;
+    final MutableClock clock = new MutableClock();
     EmbeddedKms kms;
     EmbeddedObjectStore store;
 
@@ -23,14 +24,16 @@ final class StoreFixture implements AutoCloseable {
         open();
     }
 
-    static EmbeddedKms openKms(Path dir) {
-        return EmbeddedKms.open(dir, RootSecret.fromPassphrase(PASS), Clock.systemUTC(),
+    static EmbeddedKms openKms(Path dir) { return openKms(dir, Clock.systemUTC()); }
+
+    static EmbeddedKms openKms(Path dir, Clock clock) {
+        return EmbeddedKms.open(dir, RootSecret.fromPassphrase(PASS), clock,
                 EmbeddedKms.Options.defaults().withArgon2(EmbeddedKms.Argon2Params.FOR_TESTS));
     }
 
     void open() {
-        kms = openKms(dir);
-        store = EmbeddedObjectStore.open(dir, kms, Clock.systemUTC());
+        kms = openKms(dir, clock);
+        store = EmbeddedObjectStore.open(dir, kms, clock);
     }
 
     void reopen() {

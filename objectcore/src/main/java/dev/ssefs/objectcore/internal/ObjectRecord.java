@@ -8,6 +8,8 @@ import java.util.Map;
  * One object's index entry in meta.db. {@code blobId} names the blob and is also the version id
  * authenticated in the blob's header. {@code wrappedKey} is the KMS/SSE-OSS ciphertext of the data key
  * (the plaintext key is never stored). {@code plain} marks back-to-origin objects stored unencrypted.
+ * {@code sseAlgorithm} is what OSS reports (null = no SSE); an object without SSE is still encrypted at rest
+ * (SSE-OSS AES256 service key) unless {@code plain}.
  */
 public record ObjectRecord(int kind, boolean plain, long size, String etag, long lastModifiedMillis, String contentType,
                            String sseAlgorithm, String cmkId, boolean sm4Data, String keyVersionId, byte[] wrappedKey,
