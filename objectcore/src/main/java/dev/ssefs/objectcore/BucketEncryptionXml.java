@@ -151,7 +151,13 @@ public final class BucketEncryptionXml {
     }
 
     private static String text(Element e) {
-        for (Element c : children(e)) throw malformed("unexpected element " + c.getNodeName() + " in " + e.getNodeName());
+        NodeList nl = e.getChildNodes();
+        for (int i = 0; i < nl.getLength(); i++) {
+            short t = nl.item(i).getNodeType();
+            if (t != Node.TEXT_NODE && t != Node.CDATA_SECTION_NODE) {
+                throw malformed("unexpected content in " + e.getNodeName());
+            }
+        }
         return e.getTextContent().trim();
     }
 
