@@ -357,7 +357,7 @@ final class EmbeddedOss implements Oss {
      */
     private Opened openVersion(String bucket, String key, ObjectRecord r) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            byte[] dk = r.plain() ? null : store.keys.unwrap(r, principal);
+            byte[] dk = r.plain() ? null : store.keys.unwrap(r, principal, url(bucket, key));
             try {
                 return new Opened(r, store.versions.open(r, dk, url(bucket, key)));
             } catch (NoSuchFileException e) {
@@ -435,11 +435,11 @@ final class EmbeddedOss implements Oss {
         String last = null;
         boolean truncated = false;
         String base = bucket + "/";
-        Map.Entry<String, byte[]> e = meta.ceilingObject(bucket, from, inclusive);
-        while (e != null) {
+        // one sorted range scan; a common prefix is skipped with one seek past it
+        java.util.Iterator<Map.Entry<String, byte[]>> it = meta.range(bucket, from, inclusive, end).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, byte[]> e = it.next();
             String k = e.getKey().substring(base.length());
-            if (end != null && k.compareTo(end) >= 0) break;
-            if (!k.startsWith(pre)) break;
             String commonPrefix = null;
             if (delim != null) {
                 int i = k.indexOf(delim, pre.length());
@@ -447,8 +447,7 @@ final class EmbeddedOss implements Oss {
             }
             if (commonPrefix != null && marker != null && commonPrefix.compareTo(marker) <= 0) {
                 // the marker lies inside this common prefix: it was returned already
-                String next = Names.successor(commonPrefix);
-                e = next == null ? null : meta.ceilingObject(bucket, next, true);
+                it = seekPast(bucket, commonPrefix, end);
                 continue;
             }
             if (objects.size() + prefixes.size() >= limit) {
@@ -458,15 +457,21 @@ final class EmbeddedOss implements Oss {
             if (commonPrefix != null) {
                 prefixes.add(commonPrefix);
                 last = commonPrefix;
-                String next = Names.successor(commonPrefix);
-                e = next == null ? null : meta.ceilingObject(bucket, next, true);
+                it = seekPast(bucket, commonPrefix, end);
             } else {
                 objects.add(toMeta(bucket, k, ObjectRecord.decode(e.getValue())));
                 last = k;
-                e = meta.ceilingObject(bucket, k, false);
             }
         }
         return new ListResult(List.copyOf(objects), List.copyOf(prefixes), truncated, truncated ? last : null);
+    }
+
+    /** An iterator over the keys after every key starting with {@code prefix}, up to {@code end}. */
+    private java.util.Iterator<Map.Entry<String, byte[]>> seekPast(String bucket, String prefix, String end) {
+        String next = Names.successor(prefix);
+        if (next == null) return java.util.Collections.emptyIterator();
+        if (end != null && next.compareTo(end) >= 0) return java.util.Collections.emptyIterator();
+        return meta.range(bucket, next, true, end).entrySet().iterator();
     }
 
     @Override

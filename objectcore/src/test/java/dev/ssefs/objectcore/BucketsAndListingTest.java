@@ -175,11 +175,11 @@ class BucketsAndListingTest {
         }
 
         @Test
-        @DisplayName("scales: 50k index entries list page by page through range seeks, and pages stay correct")
+        @DisplayName("scales: 20k index entries list page by page through range seeks, and pages stay correct")
         void many() {
             oss.createBucket("many", null);
             f.store.meta.commit(tx -> {
-                for (int i = 0; i < 500; i++) {
+                for (int i = 0; i < 200; i++) {
                     for (int j = 0; j < 100; j++) {
                         String blob = String.format("%032x", i * 1000L + j);
                         f.store.meta.putObject(tx, "many", String.format("d%03d/f%03d", i, j),
@@ -190,7 +190,7 @@ class BucketsAndListingTest {
                 return null;
             });
             ListResult top = oss.listObjects("many", null, "/", null, 1000);
-            assertEquals(500, top.commonPrefixes().size());
+            assertEquals(200, top.commonPrefixes().size());
             assertEquals("d000/", top.commonPrefixes().get(0));
             ListResult page = oss.listObjects("many", "d150/", "/", "d150/f049", 10);
             assertEquals(List.of("d150/f050", "d150/f051", "d150/f052", "d150/f053", "d150/f054", "d150/f055", "d150/f056",
@@ -200,7 +200,7 @@ class BucketsAndListingTest {
             int n = 0;
             String marker = null;
             do {
-                ListResult r = oss.listObjects("many", "d4", null, marker, 1000);
+                ListResult r = oss.listObjects("many", "d1", null, marker, 1000);
                 n += r.objects().size();
                 marker = r.truncated() ? r.nextMarker() : null;
             } while (marker != null);

@@ -81,7 +81,7 @@ public final class DataKeys {
     }
 
     /** Unwraps the data key of a stored version as {@code principal} (KMS checks kms:Decrypt and the key state). */
-    public byte[] unwrap(ObjectRecord r, String principal) {
+    public byte[] unwrap(ObjectRecord r, String principal, String objectName) throws java.io.IOException {
         Map<String, String> ctx = context(r.blobId());
         try {
             if (SseHeaders.KMS.equals(r.sseAlgorithm())) {
@@ -89,6 +89,11 @@ public final class DataKeys {
             }
             return kms.oss().decryptServiceDataKey(r.wrappedKey(), ctx).plaintext();
         } catch (KmsException e) {
+            if ("InvalidCiphertext".equals(e.code())) {
+                // the wrapped key was edited, or belongs to another object version (the context names the version)
+                throw dev.ssefs.objectcore.format.IntegrityException.header(objectName,
+                        "the wrapped data key does not belong to this object version: " + e.getMessage());
+            }
             throw toOss(e);
         }
     }
