@@ -157,4 +157,44 @@ class EmbeddedObjectStoreTest {
             assertEquals("data", read(oss, "bk1", "m"));
         }
     }
+
+    @Nested
+    @DisplayName("Data dir")
+    class DataDir {
+        @Test
+        @DisplayName("directories are 0700 and files 0600, WAL files included, after writes and a reopen")
+        void modes() throws Exception {
+            for (int i = 0; i < 20; i++) oss.putObject("bk1", "k" + i, in("x" + i), Map.of());
+            f.reopen();
+            f.root().putObject("bk1", "after", in("y"), Map.of());
+            try (var s = java.nio.file.Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String mode = java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(p));
+                    if (p.equals(dir)) continue;
+                    if (java.nio.file.Files.isDirectory(p)) assertEquals("rwx------", mode, p.toString());
+                    else assertEquals("rw-------", mode, p.toString());
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("runs on a blob store in Jimfs (meta.db on disk)")
+        void jimfsBlobs() throws Exception {
+            try (var fs = com.google.common.jimfs.Jimfs.newFileSystem(com.google.common.jimfs.Configuration.unix())) {
+                Path metaDir = dir.resolve("jimfs-meta");
+                var blobs = new dev.ssefs.objectcore.blob.FileBlobStore(fs.getPath("/blobs"));
+                try (EmbeddedObjectStore s = EmbeddedObjectStore.open(metaDir, blobs, f.kms, java.time.Clock.systemUTC())) {
+                    Oss o = s.as("root");
+                    o.createBucket("jim", new BucketEncryptionRule("SM4", null, null));
+                    byte[] data = new byte[150_000];
+                    new Random(3).nextBytes(data);
+                    o.putObject("jim", "x", StoreFixture.in(data), Map.of());
+                    assertArrayEquals(data, StoreFixture.readBytes(o, "jim", "x", null));
+                    assertEquals(1, blobs.list().size());
+                    o.deleteObject("jim", "x");
+                    assertEquals(0, blobs.list().size());
+                }
+            }
+        }
+    }
 }
