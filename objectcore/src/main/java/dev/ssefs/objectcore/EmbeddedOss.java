@@ -808,6 +808,9 @@ final class EmbeddedOss implements Oss {
                 if (done) throw new IOException("writer of " + url(bucket, key) + " is closed");
                 done = true;
                 try {
+                    // a writer may stay open long (the mount): a CMK disabled meanwhile fails the commit, and the
+                    // previous version stays
+                    if (k != null && SseHeaders.KMS.equals(k.algorithm())) store.keys.checkKeyState(k.cmkId());
                     w.commit();
                 } finally {
                     w.close();

@@ -377,6 +377,18 @@ class OssSemanticsTest {
         }
 
         @Test
+        @DisplayName("a writer whose CMK is disabled before commit fails the commit and keeps the previous version")
+        void disabledBeforeCommit() throws Exception {
+            Oss.ObjectWriter w = oss.newWriter("kst", "k", h(SSE, "KMS", KEY_ID, cmk), null);
+            w.write(ByteBuffer.wrap("new data".getBytes()));
+            f.kms.as("root").disableKey(cmk);
+            assertOss(409, "KeyDisabled", "The request was rejected because the key state is Disabled.", w::commit);
+            w.close();
+            f.kms.as("root").enableKey(cmk);
+            assertEquals("data", read(oss, "kst", "k"));
+        }
+
+        @Test
         @DisplayName("PendingDeletion: 409 KeyPendingDeletion")
         void pendingDeletion() throws Exception {
             f.kms.as("root").scheduleKeyDeletion(cmk, 7);
