@@ -112,13 +112,19 @@ final class Command {
         return String.join(" ", names);
     }
 
+    /** The name in messages: {@code key alias create} (the root prints as {@code ssefs}). */
+    String path() {
+        String full = fullName();
+        return full.startsWith("ssefs ") ? full.substring("ssefs ".length()) : full;
+    }
+
     void checkArgCount(List<String> args) {
         if (args.size() < minArgs) {
-            throw new UsageException(fullName() + ": missing " + (argsSyntax.isEmpty() ? "arguments" : "argument(s): expected " + argsSyntax), this);
+            throw new UsageException(path() + ": missing " + (argsSyntax.isEmpty() ? "arguments" : "argument(s): expected " + argsSyntax), this);
         }
         if (maxArgs >= 0 && args.size() > maxArgs) {
             List<String> extra = args.subList(maxArgs, args.size());
-            throw new UsageException(fullName() + ": unexpected argument(s): " + String.join(" ", extra), this);
+            throw new UsageException(path() + ": unexpected argument(s): " + String.join(" ", extra), this);
         }
     }
 
@@ -161,7 +167,7 @@ final class Command {
         String required(String option) {
             String v = line.getOptionValue(option);
             if (v == null) {
-                throw new UsageException(command.fullName() + ": missing required option --" + option, command);
+                throw new UsageException(command.path() + ": missing required option --" + option, command);
             }
             return v;
         }
@@ -179,7 +185,7 @@ final class Command {
             try {
                 return Long.parseLong(v.trim());
             } catch (NumberFormatException e) {
-                throw new UsageException(command.fullName() + ": --" + option + " must be an integer, not '" + v + "'", command);
+                throw new UsageException(command.path() + ": --" + option + " must be an integer, not '" + v + "'", command);
             }
         }
 
@@ -187,12 +193,12 @@ final class Command {
             try {
                 return Integer.parseInt(v.trim());
             } catch (NumberFormatException e) {
-                throw new UsageException(command.fullName() + ": --" + option + " must be an integer, not '" + v + "'", command);
+                throw new UsageException(command.path() + ": --" + option + " must be an integer, not '" + v + "'", command);
             }
         }
 
         UsageException usage(String message) {
-            return new UsageException(command.fullName() + ": " + message, command);
+            return new UsageException(command.path() + ": " + message, command);
         }
     }
 }

@@ -69,6 +69,9 @@ public final class Main {
 
     /** One run of one command line; holds no state beyond the call. */
     static final class Runner {
+        private static final String GLOBALS_LINE = "Global options: --data-dir DIR, --passphrase-file FILE | --root-key-file FILE | $"
+                + GlobalOptions.ENV_PASSPHRASE + ", --principal NAME, --json (see 'ssefs --help').";
+
         private final Command root;
         private final Path cwd;
         private final InputStream stdin;
@@ -113,7 +116,7 @@ public final class Main {
                         return OK;
                     }
                     if (i == rest.size()) {
-                        throw new UsageException(cmd == root ? "missing command" : cmd.fullName() + ": missing command", cmd);
+                        throw new UsageException(cmd == root ? "missing command" : cmd.path() + ": missing command", cmd);
                     }
                     String word = rest.get(i++);
                     if (word.equals("-h") || word.equals("--help")) {
@@ -123,7 +126,7 @@ public final class Main {
                     Command child = cmd.child(word);
                     if (child == null) {
                         String what = word.startsWith("-") ? "unknown option '" + word + "'" : "unknown command '" + word + "'";
-                        throw new UsageException(cmd == root ? what : cmd.fullName() + ": " + what, cmd);
+                        throw new UsageException(cmd == root ? what : cmd.path() + ": " + what, cmd);
                     }
                     cmd = child;
                 }
@@ -136,7 +139,7 @@ public final class Main {
                 try {
                     line = parser.parse(withGlobals(cmd), leafArgs, false);
                 } catch (ParseException e) {
-                    throw new UsageException(cmd.fullName() + ": " + e.getMessage(), cmd);
+                    throw new UsageException(cmd.path() + ": " + e.getMessage(), cmd);
                 }
                 if (line.hasOption(GlobalOptions.HELP)) {
                     printHelp(cmd, out);
@@ -266,13 +269,15 @@ public final class Main {
                     pw.println("  " + c.name() + " ".repeat(w - c.name().length() + 3) + c.summary());
                 }
                 pw.println();
-                pw.println("Global options (before or after the command):");
-                hf.printOptions(pw, width, GlobalOptions.options(), 2, 3);
-                pw.println();
                 if (cmd.fullName().equals("ssefs")) {
+                    pw.println("Global options (before or after the command):");
+                    hf.printOptions(pw, width, GlobalOptions.options(), 2, 3);
+                    pw.println();
                     pw.println("The root secret comes from exactly one of --passphrase-file, $"
                             + GlobalOptions.ENV_PASSPHRASE + " or --root-key-file.");
                     pw.println("Exit status: 0 success, 1 service error (the KMS/OSS error code is printed), 2 usage error.");
+                } else {
+                    pw.println(GLOBALS_LINE);
                 }
                 pw.println("Run '" + cmd.fullName() + " COMMAND --help' for the options of a command.");
             } else {
@@ -290,8 +295,7 @@ public final class Main {
                     hf.printOptions(pw, width, cmd.options(), 2, 3);
                 }
                 pw.println();
-                pw.println("Global options: --data-dir DIR, --passphrase-file FILE | --root-key-file FILE | $"
-                        + GlobalOptions.ENV_PASSPHRASE + ", --principal NAME, --json (see 'ssefs --help').");
+                pw.println(GLOBALS_LINE);
             }
             pw.flush();
         }
