@@ -186,33 +186,33 @@ public final class Main {
         /** Prints a failure on stderr and returns its exit status. */
         int report(Exception e) {
             if (e instanceof UsageException u) {
-                err.println("ssefs: " + redact(u.getMessage()));
+                err.println("ssefs: " + u.getMessage());
                 Command c = u.command() == null ? root : u.command();
                 err.println("Try '" + c.fullName() + " --help'.");
                 return USAGE;
             }
             if (e instanceof ParseException p) {
-                err.println("ssefs: " + redact(p.getMessage()));
+                err.println("ssefs: " + p.getMessage());
                 err.println("Try 'ssefs --help'.");
                 return USAGE;
             }
             if (e instanceof KmsException k) {
-                err.println("ssefs: " + k.code() + ": " + redact(k.getMessage()));
+                err.println("ssefs: " + k.code() + ": " + k.getMessage());
                 debugTrace(e);
                 return SERVICE_ERROR;
             }
             if (e instanceof OssException o) {
-                err.println("ssefs: " + o.code() + ": " + redact(o.getMessage()));
+                err.println("ssefs: " + o.code() + ": " + o.getMessage());
                 debugTrace(e);
                 return SERVICE_ERROR;
             }
             if (e instanceof CliFailure || e instanceof KeyStoreException) {
-                err.println("ssefs: " + redact(e.getMessage()));
+                err.println("ssefs: " + e.getMessage());
                 debugTrace(e);
                 return SERVICE_ERROR;
             }
             String m = e.getMessage();
-            err.println("ssefs: unexpected error: " + e.getClass().getSimpleName() + (m == null ? "" : ": " + redact(m))
+            err.println("ssefs: unexpected error: " + e.getClass().getSimpleName() + (m == null ? "" : ": " + m)
                     + (debug() ? "" : " (set " + GlobalOptions.ENV_DEBUG + "=1 for a stack trace)"));
             debugTrace(e);
             return SERVICE_ERROR;
@@ -226,15 +226,6 @@ public final class Main {
             if (debug()) {
                 e.printStackTrace(err);
             }
-        }
-
-        /** Defence in depth: a passphrase from the environment never reaches stderr, whatever a message contains. */
-        private String redact(String message) {
-            String pass = env.get(GlobalOptions.ENV_PASSPHRASE);
-            if (message == null || pass == null || pass.length() < 4) {
-                return message;
-            }
-            return message.replace(pass, "********");
         }
 
         static Options withGlobals(Command cmd) {
