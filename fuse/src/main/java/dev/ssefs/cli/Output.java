@@ -40,16 +40,16 @@ final class Output {
         }
     }
 
-    /** {@code Name: value} lines with the values aligned; null values are skipped. */
+    /** {@code Name: value} lines with the values aligned; null and empty values are skipped. */
     void fields(Map<String, ?> fields) {
         int width = 0;
         for (var e : fields.entrySet()) {
-            if (e.getValue() != null) {
+            if (present(e.getValue())) {
                 width = Math.max(width, e.getKey().length());
             }
         }
         for (var e : fields.entrySet()) {
-            if (e.getValue() != null) {
+            if (present(e.getValue())) {
                 out.println(pad(e.getKey() + ":", width + 2) + e.getValue());
             }
         }
@@ -75,6 +75,10 @@ final class Output {
             }
             out.println(sb.toString().stripTrailing());
         }
+    }
+
+    private static boolean present(Object v) {
+        return v != null && !(v instanceof String s && s.isEmpty());
     }
 
     void line(String text) {
