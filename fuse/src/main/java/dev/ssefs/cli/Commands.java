@@ -10,6 +10,7 @@ final class Commands {
         Command root = Command.group("ssefs", "ssefs: OSS-style buckets with server-side encryption, an embedded KMS, and a FUSE mount.");
         root.add(KeyCommands.group());
         root.add(PolicyCommands.group());
+        ObjectCommands.register(root);
         return root;
     }
 

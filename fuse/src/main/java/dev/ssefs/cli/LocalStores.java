@@ -3,6 +3,7 @@ package dev.ssefs.cli;
 import dev.ssefs.keys.EmbeddedKms;
 import dev.ssefs.keys.KeyManagement;
 import dev.ssefs.keys.RootSecret;
+import dev.ssefs.objectcore.EmbeddedObjectStore;
 import dev.ssefs.objectcore.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
         this.clock = clock;
     }
 
+    @Override
     public Path dataDir() {
         return options.dataDir();
     }
@@ -61,7 +63,7 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     }
 
     private ObjectStore openObjects(KeyManagement kms) {
-        throw new CliFailure("this build has no object store yet (objectcore's EmbeddedObjectStore)");
+        return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
     }
 
     /** Creates the data dir on first use, mode 0700; refuses a path that is not a directory. */

@@ -2,6 +2,7 @@ package dev.ssefs.cli;
 
 import dev.ssefs.keys.KeyManagement;
 import dev.ssefs.objectcore.ObjectStore;
+import java.nio.file.Path;
 
 /**
  * Where a command gets the stores of its data dir. The command line opens them itself ({@link LocalStores});
@@ -15,4 +16,7 @@ public interface StoreProvider {
 
     /** The object store of the data dir, opened on first use. */
     ObjectStore objects();
+
+    /** The data dir these stores live in; commands keep their own state there (e.g. reencrypt checkpoints). */
+    Path dataDir();
 }

@@ -116,6 +116,11 @@ class LocalStoresTest {
             public dev.ssefs.objectcore.ObjectStore objects() {
                 throw new IllegalStateException("boom");
             }
+
+            @Override
+            public Path dataDir() {
+                return dir;
+            }
         };
         CliRun.Result r = new CliRun(dir, broken).run("key", "list");
         assertEquals(1, r.status());

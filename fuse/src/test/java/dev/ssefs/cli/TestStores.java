@@ -3,6 +3,7 @@ package dev.ssefs.cli;
 import dev.ssefs.keys.EmbeddedKms;
 import dev.ssefs.keys.KeyManagement;
 import dev.ssefs.keys.RootSecret;
+import dev.ssefs.objectcore.EmbeddedObjectStore;
 import dev.ssefs.objectcore.ObjectStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,8 +21,18 @@ final class TestStores implements StoreProvider, AutoCloseable {
 
     final MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final EmbeddedKms kms;
+    private final Path dataDir;
+    private final boolean objectsAllowed;
+    private ObjectStore objects;
 
+    /** Key commands only: opening the object store fails the test. */
     TestStores(Path dataDir) {
+        this(dataDir, false);
+    }
+
+    TestStores(Path dataDir, boolean objectsAllowed) {
+        this.dataDir = dataDir;
+        this.objectsAllowed = objectsAllowed;
         kms = EmbeddedKms.open(dataDir, RootSecret.fromPassphrase(PASSPHRASE.toCharArray()), clock,
                 EmbeddedKms.Options.defaults().withArgon2(EmbeddedKms.Argon2Params.FOR_TESTS));
     }
@@ -32,12 +43,26 @@ final class TestStores implements StoreProvider, AutoCloseable {
     }
 
     @Override
-    public ObjectStore objects() {
-        throw new AssertionError("key commands must not open the object store");
+    public synchronized ObjectStore objects() {
+        if (!objectsAllowed) {
+            throw new AssertionError("key commands must not open the object store");
+        }
+        if (objects == null) {
+            objects = EmbeddedObjectStore.open(dataDir, kms, clock);
+        }
+        return objects;
     }
 
     @Override
-    public void close() {
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (objects != null) {
+            objects.close();
+        }
         kms.close();
     }
 

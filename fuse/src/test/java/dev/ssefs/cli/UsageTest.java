@@ -40,6 +40,11 @@ class UsageTest {
             calls.incrementAndGet();
             throw new AssertionError("the object store must not be opened");
         }
+
+        @Override
+        public Path dataDir() {
+            throw new AssertionError("no data dir needed");
+        }
     }
 
     CliRun cli() {
