@@ -69,7 +69,7 @@ final class Reencrypt {
         long done = alreadyDone;
         long changed = 0;
         try (Progress bar = Progress.start(inv, a, "reencrypt", Math.max(total, done), false)) {
-            bar.step(alreadyDone - retry.size());
+            bar.step(Math.max(0, alreadyDone - retry.size()));
             for (String key : retry) {
                 if (reencrypt(inv, oss, u.bucket(), key, copyHeaders, failed)) {
                     changed++;

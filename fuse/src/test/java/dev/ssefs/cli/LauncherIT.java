@@ -258,6 +258,26 @@ class LauncherIT {
         assertEquals("ssefs: AccessDenied: This request is forbidden by kms.\n", r.err());
     }
 
+    @Test
+    @DisplayName("objects: mb, cp up with SSE-KMS, stat headers, cat, reencrypt, verify")
+    void objects() throws Exception {
+        String id = newKey();
+        ok("mb", "oss://launcher-bucket");
+        Files.writeString(work.resolve("hello.txt"), "hello from the launcher\n");
+        ok("cp", "hello.txt", "oss://launcher-bucket/docs/", "--meta",
+                "x-oss-server-side-encryption:KMS#x-oss-server-side-encryption-key-id:" + id);
+        List<String> headers = ok("stat", "oss://launcher-bucket/docs/hello.txt").out().lines().toList();
+        assertTrue(headers.containsAll(List.of("Content-Length: 24", "x-oss-server-side-encryption: KMS",
+                "x-oss-server-side-encryption-key-id: " + id)), headers.toString());
+        assertEquals("hello from the launcher\n", ok("cat", "oss://launcher-bucket/docs/hello.txt").out());
+        assertEquals("Re-encrypted 1 objects in oss://launcher-bucket\n", ok("reencrypt", "oss://launcher-bucket").out());
+        assertTrue(ok("stat", "oss://launcher-bucket/docs/hello.txt").out().contains("x-oss-server-side-encryption: AES256\n"));
+        assertEquals("Verified 1 objects (24 bytes) in oss://launcher-bucket: all authentic\n", ok("verify", "oss://launcher-bucket").out());
+        Result r = run("cat", "oss://launcher-bucket/missing");
+        assertEquals(1, r.status(), r.toString());
+        assertEquals("ssefs: NoSuchKey: The specified key does not exist. Object: oss://launcher-bucket/missing\n", r.err());
+    }
+
     @Nested
     @DisplayName("root secret problems: one clear line, no stack trace")
     class Secrets {
