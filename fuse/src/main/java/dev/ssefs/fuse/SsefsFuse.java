@@ -54,6 +54,11 @@ public class SsefsFuse extends FuseStubFS {
 
     public FsCore core() { return core; }
 
+    /** Runs libfuse's fuse_main in the calling thread until the filesystem is unmounted; returns its exit code. */
+    int fuseMain(String[] args) {
+        return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
+    }
+
     @FunctionalInterface
     private interface Op {
         int run() throws Exception;
