@@ -36,7 +36,7 @@ public final class FuseMount implements AutoCloseable {
 
     /** Checks what makes a mount fail with a clear message before libfuse is involved. */
     public static Path checkMountPoint(Path dir) throws MountException {
-        Path abs = dir.toAbsolutePath().normalize();
+        Path abs = MountTable.canonical(dir);
         if (!Files.isDirectory(abs)) throw new MountException("mountpoint " + abs + " is not a directory (create it with mkdir -p)");
         if (MountTable.at(abs) != null) throw new MountException("mountpoint " + abs + " is in use: something is already mounted there");
         try (Stream<Path> s = Files.list(abs)) {

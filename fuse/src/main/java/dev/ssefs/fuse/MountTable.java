@@ -31,9 +31,19 @@ public final class MountTable {
         return l;
     }
 
+    /** The real path when it resolves (symlinks followed), else the normalized absolute path. */
+    public static Path canonical(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        try {
+            return abs.toRealPath();
+        } catch (IOException | SecurityException e) {
+            return abs; // e.g. a dead FUSE mount: "Transport endpoint is not connected"
+        }
+    }
+
     /** The entry mounted exactly at {@code dir}, or null. */
     public static Entry at(Path dir) {
-        Path abs = dir.toAbsolutePath().normalize();
+        Path abs = canonical(dir);
         Entry found = null;
         for (Entry e : entries()) if (e.mountPoint().equals(abs)) found = e; // the last one is on top
         return found;

@@ -37,7 +37,7 @@ class InMemoryMountTest {
         MountOptions o = new MountOptions();
         o.stageMemory = 4 * PageStage.PAGE;
         FsCore core = new FsCore(new Volume(oss, "b", o, base.resolve("spool"), 0, 0));
-        mount = FuseMount.mount(new SsefsFuse(core), mnt, o.fuseOptions("b", false), false, Duration.ofSeconds(20));
+        mount = FuseMount.mount(new SsefsFuse(core), mnt, o.fuseOptions("b", true), false, Duration.ofSeconds(20));
     }
 
     @AfterAll
