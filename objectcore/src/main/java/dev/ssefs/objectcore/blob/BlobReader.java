@@ -1,0 +1,27 @@
+package dev.ssefs.objectcore.blob;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** Positional reads of one committed blob. Thread-safe. */
+public interface BlobReader extends Closeable {
+    long size() throws IOException;
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes at {@code position}; may read fewer.
+     * @return bytes read, or -1 at or past the end
+     */
+    int read(long position, ByteBuffer dst) throws IOException;
+
+    /** Fills {@code dst} from {@code position}. @throws EOFException when the blob ends first */
+    default void readFully(long position, ByteBuffer dst) throws IOException {
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int n = read(pos, dst);
+            if (n < 0) throw new EOFException("blob ends at " + pos + ", " + dst.remaining() + " bytes short");
+            pos += n;
+        }
+    }
+}

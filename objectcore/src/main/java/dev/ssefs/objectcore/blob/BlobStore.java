@@ -1,0 +1,32 @@
+package dev.ssefs.objectcore.blob;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+
+/**
+ * Where encrypted object bytes live: put (sequential write + commit), ranged get, delete, list. Blobs are immutable
+ * once committed. Ids are opaque strings the caller generates (see {@link BlobIds}). A backend on any S3-compatible
+ * store can implement this. Implementations are thread-safe.
+ */
+public interface BlobStore {
+    /** Starts a new blob. @throws FileAlreadyExistsException when the id exists */
+    BlobWriter create(String blobId) throws IOException;
+
+    /** @throws NoSuchFileException when there is no such blob */
+    BlobReader open(String blobId) throws IOException;
+
+    /** @return whether a blob was deleted */
+    boolean delete(String blobId) throws IOException;
+
+    boolean exists(String blobId) throws IOException;
+
+    /** Every blob id present, committed or not (to reclaim never-published blobs on open), sorted. */
+    List<String> list() throws IOException;
+
+    /** Bytes available for new blobs, or -1 when unknown. */
+    default long usableSpace() throws IOException {
+        return -1;
+    }
+}

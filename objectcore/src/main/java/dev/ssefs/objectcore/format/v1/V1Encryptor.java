@@ -1,0 +1,142 @@
+package dev.ssefs.objectcore.format.v1;
+
+import dev.ssefs.objectcore.format.ChunkLayout;
+import dev.ssefs.objectcore.format.ObjectEncryptor;
+import dev.ssefs.objectcore.format.ObjectHeader;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
+
+final class V1Encryptor implements ObjectEncryptor {
+    /**
+     * NIST SP 800-38D: with random 96-bit nonces, at most 2^32 invocations per key. Keys are per object version,
+     * so this caps one object at 2^32 chunks (256 TiB at 64 KiB).
+     */
+    static final long MAX_CHUNKS = 1L << 32;
+
+    private final V1Keys keys;
+    private final WritableByteChannel target;
+    private final String objectName;
+    private final byte[] versionId;
+    private final int chunkSize;
+    private final byte[] buffer;      // plaintext of the chunk being filled
+    private final byte[] sealed;      // nonce | ciphertext | tag of the chunk being written
+    private final ByteBuffer sealedView;
+    private final byte[] aad = new byte[FormatV1.AAD_LENGTH];
+    private final byte[] nonce = new byte[ChunkLayout.NONCE_LENGTH];
+    private int buffered;
+    private long chunkIndex;
+    private long plaintextSize;
+    private long ciphertextSize;
+    private boolean open = true;
+    private boolean failed;
+    private Result result;
+
+    V1Encryptor(ObjectHeader header, V1Keys keys, byte[] headerBytes, WritableByteChannel target, String objectName)
+            throws IOException {
+        this.keys = keys;
+        this.target = target;
+        this.objectName = objectName;
+        this.versionId = header.versionId();
+        this.chunkSize = header.chunkSize();
+        this.buffer = new byte[chunkSize];
+        this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];
+        this.sealedView = ByteBuffer.wrap(sealed);
+        writeOut(ByteBuffer.wrap(headerBytes));
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        checkWritable();
+        int consumed = src.remaining();
+        while (src.hasRemaining()) {
+            if (buffered == chunkSize) { // more data follows, so the buffered chunk is not the final one
+                sealAndWrite(buffer, 0, chunkSize, false);
+                buffered = 0;
+            }
+            if (buffered == 0 && src.hasArray() && src.remaining() > chunkSize) {
+                // A whole non-final chunk straight from the caller's array: no copy.
+                int p = src.position();
+                sealAndWrite(src.array(), src.arrayOffset() + p, chunkSize, false);
+                src.position(p + chunkSize);
+                continue;
+            }
+            int take = Math.min(chunkSize - buffered, src.remaining());
+            src.get(buffer, buffered, take);
+            buffered += take;
+        }
+        plaintextSize += consumed;
+        return consumed;
+    }
+
+    private void sealAndWrite(byte[] in, int off, int len, boolean last) throws IOException {
+        if (chunkIndex >= MAX_CHUNKS) {
+            failed = true;
+            throw new IOException(objectName + ": object too large: more than " + MAX_CHUNKS + " chunks under one data key");
+        }
+        FormatV1.RANDOM.nextBytes(nonce);
+        System.arraycopy(nonce, 0, sealed, 0, ChunkLayout.NONCE_LENGTH);
+        FormatV1.chunkAad(aad, versionId, chunkIndex, last);
+        int n = ChunkLayout.NONCE_LENGTH + keys.aead.seal(aad, in, off, len, sealed, 0);
+        sealedView.clear().limit(n);
+        writeOut(sealedView);
+        chunkIndex++;
+    }
+
+    private void writeOut(ByteBuffer b) throws IOException {
+        try {
+            while (b.hasRemaining()) {
+                ciphertextSize += target.write(b);
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void checkWritable() throws IOException {
+        if (!open) throw new ClosedChannelException();
+        if (result != null) throw new IllegalStateException(objectName + ": encryptor already finished");
+        if (failed) throw new IOException(objectName + ": an earlier write failed; the object cannot be finished");
+    }
+
+    @Override
+    public long plaintextSize() {
+        return plaintextSize;
+    }
+
+    @Override
+    public Result finish() throws IOException {
+        if (result != null) return result;
+        checkWritable();
+        sealAndWrite(buffer, 0, buffered, true);
+        buffered = 0;
+        result = new Result(plaintextSize, ciphertextSize, chunkIndex);
+        wipe();
+        return result;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!open) return;
+        try {
+            if (result == null && !failed) finish();
+        } finally {
+            open = false;
+            wipe();
+        }
+    }
+
+    private void wipe() {
+        Arrays.fill(buffer, (byte) 0);
+        keys.close();
+    }
+}
