@@ -30,6 +30,8 @@ public class SsefsFuse extends FuseStubFS {
         int gid();
     }
 
+    private static final ByteBuffer DOT = cName(".");
+    private static final ByteBuffer DOTDOT = cName("..");
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
 
@@ -97,6 +99,12 @@ public class SsefsFuse extends FuseStubFS {
         });
     }
 
+    /** A NUL-terminated UTF-8 name (FuseFillDir's String overload would use the platform charset). */
+    private static ByteBuffer cName(String name) {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.wrap(java.util.Arrays.copyOf(b, b.length + 1));
+    }
+
     static void fill(FileStat stat, FileAttr a) {
         stat.st_mode.set(a.mode());
         stat.st_uid.set(a.uid());
@@ -116,9 +124,9 @@ public class SsefsFuse extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         return call("readdir", path, () -> {
-            filler.apply(buf, ".", null, 0);
-            filler.apply(buf, "..", null, 0);
-            core.readdir(path, name -> filler.apply(buf, name, null, 0));
+            filler.apply(buf, DOT.duplicate(), null, 0);
+            filler.apply(buf, DOTDOT.duplicate(), null, 0);
+            core.readdir(path, name -> filler.apply(buf, cName(name), null, 0));
             return 0;
         });
     }
