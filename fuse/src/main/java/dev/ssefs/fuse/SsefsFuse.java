@@ -52,6 +52,26 @@ public class SsefsFuse extends FuseStubFS {
 
             @Override public int gid() { return (int) getContext().gid.get(); }
         };
+        setOperationFlags();
+    }
+
+    /**
+     * fuse_operations' flag bit-field (one unsigned int after bmap: nullpath_ok bit 0, nopath bit 1,
+     * utime_omit_ok bit 2; jnr-fuse declares it as padding). utime_omit_ok makes libfuse2 pass UTIME_OMIT through,
+     * else it drops utimensat calls that set only one of atime and mtime (tar, touch -m). nullpath_ok lets
+     * handles of unlinked files (hard_remove) keep working.
+     */
+    private void setOperationFlags() {
+        Pointer ops = jnr.ffi.Struct.getMemory(fuseOperations);
+        long off;
+        try {
+            java.lang.reflect.Method offset = Class.forName("jnr.ffi.Struct$Member").getDeclaredMethod("offset");
+            offset.setAccessible(true);
+            off = (Long) offset.invoke(fuseOperations.flag_nullpath_ok);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            off = 38L * jnr.ffi.Runtime.getSystemRuntime().addressSize(); // 38 callbacks precede it in fuse 2.9
+        }
+        ops.putByte(off, (byte) (ops.getByte(off) | 0x01 | 0x04));
     }
 
     public FsCore core() { return core; }

@@ -21,7 +21,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayName("adapter under a real mount (in-memory store)")
-class InMemoryMountTest {
+class InMemoryMountTest extends MountSpec {
+    @Override Path mnt() { return mnt; }
+
+    @Override Path scratch() { return base.resolve("scratch"); }
+
     Path base;
     Path mnt;
     InMemoryOss oss;
@@ -32,10 +36,11 @@ class InMemoryMountTest {
         assumeTrue(Sh.fuseUsable(), "/dev/fuse or libfuse2 missing");
         base = Files.createTempDirectory("ssefs-memmount");
         mnt = Files.createDirectories(base.resolve("mnt"));
+        Files.createDirectories(base.resolve("scratch"));
         oss = new InMemoryOss();
         oss.createBucket("b", new BucketEncryptionRule("KMS", null, null));
         MountOptions o = new MountOptions();
-        o.stageMemory = 4 * PageStage.PAGE;
+        o.stageMemory = 256 * 1024;
         FsCore core = new FsCore(new Volume(oss, "b", o, base.resolve("spool"), 0, 0));
         mount = FuseMount.mount(new SsefsFuse(core), mnt, o.fuseOptions("b", true), false, Duration.ofSeconds(20));
     }
