@@ -386,7 +386,9 @@ public final class FsCore {
     public record StatFs(long blockSize, long totalBlocks, long freeBlocks, long availableBlocks) {}
 
     public StatFs statfs() throws IOException {
-        FileStore fs = Files.getFileStore(vol.spoolDir());
+        java.nio.file.Path where = vol.spoolDir();
+        while (where != null && !Files.exists(where)) where = where.getParent();
+        FileStore fs = Files.getFileStore(where == null ? java.nio.file.Path.of("/") : where);
         long bs = 4096;
         return new StatFs(bs, fs.getTotalSpace() / bs, fs.getUnallocatedSpace() / bs, fs.getUsableSpace() / bs);
     }
