@@ -58,11 +58,36 @@ public final class Daemon implements AutoCloseable {
         if (current != null) throw new IllegalStateException("this process already runs the daemon of " + current.dataDir);
         Daemon d = new Daemon(dataDir, store, stores, runner);
         current = d;
+        d.writePidFile();
         LOG.info("daemon " + ProcessHandle.current().pid() + " serves " + dataDir + " on " + d.control.socket());
         return d;
     }
 
     public Path dataDir() { return dataDir; }
+
+    /** {@code DATA_DIR/ssefs.pid}: who to send SIGTERM to (systemd, scripts, tests). */
+    public static Path pidFile(Path dataDir) { return dataDir.resolve("ssefs.pid"); }
+
+    private void writePidFile() {
+        try {
+            Path tmp = dataDir.resolve(".ssefs.pid.tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+            Files.move(tmp, pidFile(dataDir), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warning("cannot write " + pidFile(dataDir) + ": " + e.getMessage());
+        }
+    }
+
+    private void removePidFile() {
+        try {
+            Path p = pidFile(dataDir);
+            if (Files.exists(p) && Files.readString(p).trim().equals(Long.toString(ProcessHandle.current().pid()))) Files.delete(p);
+        } catch (IOException ignored) {
+            // stale pid files are harmless: the socket is what clients check
+        }
+    }
 
     /** Mounts {@code bucket} at {@code mountPoint} acting as {@code principal}; returns once the mount is ready. */
     public FuseMount mount(String principal, String bucket, Path mountPoint, MountOptions options) throws FuseMount.MountException {
@@ -153,6 +178,7 @@ public final class Daemon implements AutoCloseable {
         }
         control.awaitIdle(5_000);
         control.close();
+        removePidFile();
         if (stores != null) {
             try {
                 stores.close();
@@ -174,6 +200,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         control.close();
+        removePidFile();
         synchronized (Daemon.class) {
             if (current == this) current = null;
         }
