@@ -108,13 +108,18 @@ public final class FuseMount implements AutoCloseable {
      * (like umount(8)); with {@code lazy} true it is detached at once (fusermount -u -z).
      */
     public void unmount(boolean lazy) throws MountException {
+        unmount(lazy, 30_000);
+    }
+
+    /** As {@link #unmount(boolean)}, waiting at most {@code waitMillis} for libfuse's loop to end. */
+    public void unmount(boolean lazy, long waitMillis) throws MountException {
         unmounting = true;
         int failed = fs.core().commitAll();
         if (failed > 0) LOG.warning(failed + " open file(s) of oss://" + bucket + " could not be committed before unmount");
         if (loop.isDone()) return;
         String out = runUnmount(lazy);
         try {
-            loop.get(30, TimeUnit.SECONDS);
+            loop.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (out != null) throw new MountException("cannot unmount " + mountPoint + ": " + out.trim());
             throw new MountException("unmount of " + mountPoint + " did not finish: " + e);

@@ -168,7 +168,8 @@ public final class Daemon implements AutoCloseable {
         stopping = true;
         for (FuseMount m : mounts()) {
             try {
-                m.unmount(true);
+                // open files keep a lazily detached mount alive: do not wait for them, the data is committed
+                m.unmount(true, 2_000);
             } catch (FuseMount.MountException e) {
                 LOG.warning(e.getMessage());
             }
