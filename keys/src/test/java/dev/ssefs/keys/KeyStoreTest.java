@@ -273,6 +273,19 @@ class KeyStoreTest {
         }
 
         @Test
+        @DisplayName("tampered Argon2id parameters (which could otherwise make us allocate without bound)")
+        void tamperedKdfParameters() throws IOException {
+            Path dir = populatedStore();
+            try (DB db = DBMaker.fileDB(dir.resolve("keys.db").toFile()).transactionEnable().make()) {
+                db.hashMap("ssefs.meta", Serializer.STRING, Serializer.BYTE_ARRAY).open()
+                        .put("kdf.params", java.nio.ByteBuffer.allocate(12).putInt(1 << 30).putInt(1).putInt(1).array());
+                db.commit();
+            }
+            assertRefusedUnchanged(dir, pass("right"), dir.toAbsolutePath().resolve("keys.db")
+                    + " is corrupted: implausible Argon2id parameters m=1073741824KiB t=1 p=1; nothing was changed");
+        }
+
+        @Test
         @DisplayName("a foreign MapDB file (e.g. another program's store named keys.db)")
         void foreign() throws IOException {
             Path dir = tmp.resolve("data");
