@@ -155,8 +155,9 @@ public final class EmbeddedKms implements KeyManagement {
             store.close();
         } finally {
             registry.unlock();
-            registry.close();
-            rings.close();
         }
+        // Key material in memory is not zeroed here on purpose: a call that passed the open check just before close
+        // may still be wrapping with it, and a data key wrapped under a zeroed master key would be lost for good.
+        // Destroyed keys (deletion window passed) are zeroed when purged.
     }
 }

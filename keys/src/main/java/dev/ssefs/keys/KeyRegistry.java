@@ -521,8 +521,4 @@ final class KeyRegistry {
         }
         return out;
     }
-
-    void close() {
-        for (LiveKey k : keys.values()) k.destroy();
-    }
 }
