@@ -25,8 +25,9 @@ import java.util.logging.Logger;
  * Commit protocol: a new version is streamed (encrypted) into a fresh blob named by its random version id, the blob
  * is forced to disk, and then one MapDB commit publishes it in the index. Only then is the replaced blob deleted.
  * A crash before the commit leaves an unpublished blob, after it an unreferenced one; both are reclaimed when the
- * store is next opened (every blob not referenced by the index is deleted). So after a crash at any instant the old
- * or the new version is readable, never a mix.
+ * store is next opened (every blob not referenced by the index is deleted, in a background thread so that opening
+ * stays O(1); see {@link #awaitReclamation()}). So after a crash at any instant the old or the new version is
+ * readable, never a mix.
  * <p>
  * Concurrency: blob writing, encryption and decryption run in the calling thread without any store-wide lock; only
  * the short index mutation plus MapDB commit is serialised. Concurrent writers of one key: the last commit wins.
@@ -41,7 +42,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
     final KeyManagement kms;
     final Clock clock;
     final Origins origins = new Origins();
-    private final int reclaimedOnOpen;
+    private final java.util.concurrent.CompletableFuture<Integer> reclaimed = new java.util.concurrent.CompletableFuture<>();
+    private final Thread reclaimer;
+    private volatile boolean closed;
 
     private EmbeddedObjectStore(MetaStore meta, BlobStore blobs, KeyManagement kms, Clock clock) {
         this.meta = meta;
@@ -49,7 +52,11 @@ public final class EmbeddedObjectStore implements ObjectStore {
         this.keys = new DataKeys(kms);
         this.kms = kms;
         this.clock = clock;
-        this.reclaimedOnOpen = reclaim();
+        // reclaiming lists the whole blob store: do it in the background so that opening a big store stays O(1)
+        versions.startGuard();
+        reclaimer = new Thread(this::reclaim, "ssefs-blob-reclaimer");
+        reclaimer.setDaemon(true);
+        reclaimer.start();
     }
 
     /**
@@ -95,25 +102,47 @@ public final class EmbeddedObjectStore implements ObjectStore {
         }
     }
 
-    /** Deletes every blob the index does not reference (never published, or freed before a crash). */
-    private int reclaim() {
+    /**
+     * Deletes every blob the index does not reference (never published, or freed before a crash). Runs once, in the
+     * background, after open. Blobs created by this process meanwhile are guarded: checked first, so a blob is only
+     * taken for an orphan if it existed before open and is not in the index.
+     */
+    private void reclaim() {
         int n = 0;
         try {
             List<String> all = versions.blobs().list();
             for (String id : all) {
-                if (!meta.isLiveBlob(id)) {
-                    if (versions.blobs().delete(id)) n++;
-                }
+                if (closed) break;
+                if (versions.guarded(id) || meta.isLiveBlob(id)) continue;
+                if (versions.blobs().delete(id)) n++;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot reclaim unpublished blobs: " + e.getMessage(), e);
+            if (n > 0) LOG.info("reclaimed " + n + " unpublished or freed blob(s)");
+            reclaimed.complete(n);
+        } catch (IOException | RuntimeException e) {
+            if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getMessage(), e);
+            reclaimed.completeExceptionally(e);
+        } finally {
+            versions.endGuard();
         }
-        if (n > 0) LOG.info("reclaimed " + n + " unpublished or freed blob(s)");
-        return n;
     }
 
-    /** How many unreferenced blobs {@link #open} deleted. */
-    public int reclaimedOnOpen() { return reclaimedOnOpen; }
+    /**
+     * Waits for the background reclamation that {@link #open} started, and returns how many unreferenced blobs it
+     * deleted. @throws IllegalStateException if it failed
+     */
+    public int awaitReclamation() {
+        try {
+            return reclaimed.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("blob reclamation failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Same as {@link #awaitReclamation()}. */
+    public int reclaimedOnOpen() { return awaitReclamation(); }
 
     @Override
     public Oss as(String principal) {
@@ -138,6 +167,12 @@ public final class EmbeddedObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        closed = true;
+        try {
+            reclaimer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         meta.close();
     }
 }

@@ -25,8 +25,30 @@ import java.util.Locale;
  */
 public final class Versions {
     private final BlobStore blobs;
+    /**
+     * While the store reclaims unreferenced blobs in the background, the ids of blobs created meanwhile: the
+     * reclaimer must not take them for orphans before they are published. Null once reclamation is done.
+     */
+    private volatile java.util.Set<String> createdDuringReclaim;
 
     public Versions(BlobStore blobs) { this.blobs = blobs; }
+
+    public void startGuard() { createdDuringReclaim = java.util.concurrent.ConcurrentHashMap.newKeySet(); }
+
+    public void endGuard() { createdDuringReclaim = null; }
+
+    /** True if the blob was created by this process since reclamation started. */
+    public boolean guarded(String blobId) {
+        java.util.Set<String> g = createdDuringReclaim;
+        return g != null && g.contains(blobId);
+    }
+
+    private String register(byte[] versionId) {
+        String id = HexFormat.of().formatHex(versionId);
+        java.util.Set<String> g = createdDuringReclaim;
+        if (g != null) g.add(id);
+        return id;
+    }
 
     public BlobStore blobs() { return blobs; }
 
@@ -40,6 +62,7 @@ public final class Versions {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     public Writer newEncrypted(byte[] versionId, DataKeys.NewKey key, String objectName) throws IOException {
+        register(versionId);
         ObjectHeader header = new ObjectHeader(ObjectFormats.LATEST_VERSION, key.cipher(), ChunkLayout.DEFAULT_CHUNK_SIZE,
                 versionId, key.keySource(), key.cmkId() == null ? "" : key.cmkId(), key.keyVersionId(), key.wrapped());
         BlobWriter bw = blobs.create(header.versionIdHex());
@@ -53,7 +76,7 @@ public final class Versions {
     }
 
     public Writer newPlain(byte[] versionId) throws IOException {
-        return new Writer(blobs.create(HexFormat.of().formatHex(versionId)), null);
+        return new Writer(blobs.create(register(versionId)), null);
     }
 
     /** Streams plaintext into a new blob and computes its MD5 (the ETag). */
