@@ -42,11 +42,37 @@ public final class EmbeddedObjectStore implements ObjectStore {
     final KeyManagement kms;
     final Clock clock;
     final Origins origins = new Origins();
+    /** When a change becomes durable. */
+    public enum Durability {
+        /**
+         * Every change is durable when its call returns: the blob is forced, then the meta.db commit is forced.
+         * About three fsyncs per object write, one per metadata change.
+         */
+        EACH_CHANGE,
+        /**
+         * Changes are visible at once and become durable together, within {@link Options#commitInterval()} or at
+         * {@link #sync()}. Blobs are still forced before they are published, and a replaced blob is deleted only after
+         * the commit that replaced it is durable, so after a crash of the process or the machine the store holds a
+         * consistent earlier state: every object its old or its new version, never a mix. What the last interval
+         * changed may be lost unless {@link #sync()} was called (an fsync). One meta.db fsync per interval
+         * instead of one per change.
+         */
+        GROUPED
+    }
+
+    /** How the store commits. */
+    public record Options(Durability durability, java.time.Duration commitInterval) {
+        public static Options defaults() { return new Options(Durability.EACH_CHANGE, java.time.Duration.ofMillis(200)); }
+
+        public static Options grouped(java.time.Duration interval) { return new Options(Durability.GROUPED, interval); }
+    }
+
+    private final java.util.concurrent.ScheduledExecutorService committer;
     private final java.util.concurrent.CompletableFuture<Integer> reclaimed = new java.util.concurrent.CompletableFuture<>();
     private final Thread reclaimer;
     private volatile boolean closed;
 
-    private EmbeddedObjectStore(MetaStore meta, BlobStore blobs, KeyManagement kms, Clock clock) {
+    private EmbeddedObjectStore(MetaStore meta, BlobStore blobs, KeyManagement kms, Clock clock, Options options) {
         this.meta = meta;
         this.versions = new Versions(blobs);
         this.keys = new DataKeys(kms);
@@ -57,6 +83,23 @@ public final class EmbeddedObjectStore implements ObjectStore {
         reclaimer = new Thread(this::reclaim, "ssefs-blob-reclaimer");
         reclaimer.setDaemon(true);
         reclaimer.start();
+        if (options.durability() == Durability.GROUPED) {
+            committer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "ssefs-meta-committer");
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = Math.max(1, options.commitInterval().toMillis());
+            committer.scheduleWithFixedDelay(() -> {
+                try {
+                    meta.sync();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "grouped commit of meta.db failed: " + e.getMessage(), e);
+                }
+            }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            committer = null;
+        }
     }
 
     /**
@@ -65,11 +108,16 @@ public final class EmbeddedObjectStore implements ObjectStore {
      * @throws IllegalStateException when meta.db is locked by another process or unreadable
      */
     public static EmbeddedObjectStore open(Path dataDir, KeyManagement kms, Clock clock) {
+        return open(dataDir, kms, clock, Options.defaults());
+    }
+
+    /** As {@link #open(Path, KeyManagement, Clock)}, with the given durability. */
+    public static EmbeddedObjectStore open(Path dataDir, KeyManagement kms, Clock clock, Options options) {
         try {
             createPrivateDir(dataDir);
             Path blobDir = dataDir.resolve("blobs");
             createPrivateDir(blobDir);
-            return open(dataDir, new FileBlobStore(blobDir), kms, clock);
+            return open(dataDir, new FileBlobStore(blobDir), kms, clock, options);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
@@ -77,14 +125,20 @@ public final class EmbeddedObjectStore implements ObjectStore {
 
     /** As {@link #open(Path, KeyManagement, Clock)} with another blob store (meta.db still lives in {@code dataDir}). */
     public static EmbeddedObjectStore open(Path dataDir, BlobStore blobs, KeyManagement kms, Clock clock) {
+        return open(dataDir, blobs, kms, clock, Options.defaults());
+    }
+
+    public static EmbeddedObjectStore open(Path dataDir, BlobStore blobs, KeyManagement kms, Clock clock, Options options) {
         try {
             createPrivateDir(dataDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
-        MetaStore m = new MetaStore(dataDir.resolve("meta.db"));
+        java.util.concurrent.atomic.AtomicReference<BlobStore> forDeletes = new java.util.concurrent.atomic.AtomicReference<>(blobs);
+        MetaStore m = new MetaStore(dataDir.resolve("meta.db"), options.durability() == Durability.GROUPED,
+                ids -> deleteQuietly(forDeletes.get(), ids));
         try {
-            return new EmbeddedObjectStore(m, blobs, kms, clock);
+            return new EmbeddedObjectStore(m, blobs, kms, clock, options);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -113,7 +167,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
             List<String> all = versions.blobs().list();
             for (String id : all) {
                 if (closed) break;
-                if (versions.guarded(id) || meta.isLiveBlob(id)) continue;
+                // order matters: a blob created since open is guarded before it exists; a live blob freed meanwhile is
+                // a pending free until its commit is durable
+                if (versions.guarded(id) || meta.isLiveBlob(id) || meta.isPendingFree(id)) continue;
                 if (versions.blobs().delete(id)) n++;
             }
             if (n > 0) LOG.info("reclaimed " + n + " unpublished or freed blob(s)");
@@ -151,15 +207,21 @@ public final class EmbeddedObjectStore implements ObjectStore {
     }
 
     /** Best-effort deletion of blobs a commit freed; a failure leaves an orphan reclaimed on the next open. */
-    void deleteBlobs(List<String> ids) {
+    void deleteBlobs(List<String> ids) { deleteQuietly(versions.blobs(), ids); }
+
+    private static void deleteQuietly(BlobStore blobs, List<String> ids) {
         for (String id : ids) {
             try {
-                versions.blobs().delete(id);
+                blobs.delete(id);
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "could not delete freed blob " + id + "; it is reclaimed on the next open", e);
             }
         }
     }
+
+    /** Makes every change so far durable (grouped mode); a no-op when each change is durable anyway. */
+    @Override
+    public void sync() { meta.sync(); }
 
     String accountId() { return kms.accountId(); }
 
@@ -168,6 +230,14 @@ public final class EmbeddedObjectStore implements ObjectStore {
     @Override
     public void close() {
         closed = true;
+        if (committer != null) {
+            committer.shutdown();
+            try {
+                committer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             reclaimer.join(10_000);
         } catch (InterruptedException e) {

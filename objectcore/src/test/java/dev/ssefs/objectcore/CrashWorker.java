@@ -25,8 +25,10 @@ public final class CrashWorker {
         Path dir = Path.of(args[0]);
         long seq = Long.parseLong(args[1]);
         Random rnd = new Random(Long.parseLong(args[2]));
+        boolean grouped = args.length > 3 && args[3].equals("grouped");
         EmbeddedKms kms = StoreFixture.openKms(dir, Clock.systemUTC());
-        EmbeddedObjectStore store = EmbeddedObjectStore.open(dir, kms, Clock.systemUTC());
+        EmbeddedObjectStore store = EmbeddedObjectStore.open(dir, kms, Clock.systemUTC(), grouped
+                ? EmbeddedObjectStore.Options.grouped(java.time.Duration.ofMillis(50)) : EmbeddedObjectStore.Options.defaults());
         Oss oss = store.as("root");
         try {
             oss.createBucket(BUCKET, new BucketEncryptionRule("AES256", null, null));
@@ -36,6 +38,12 @@ public final class CrashWorker {
         System.out.println("ready");
         System.out.flush();
         while (true) {
+            if (grouped && rnd.nextInt(6) == 0) {
+                // an fsync: everything acknowledged before this line must survive
+                store.sync();
+                System.out.println("synced");
+                System.out.flush();
+            }
             String key = "k" + rnd.nextInt(KEYS);
             int op = rnd.nextInt(100);
             seq++;
