@@ -230,5 +230,26 @@ class EmbeddedObjectStoreTest {
             assertEquals("written during reclamation", read(o, "bk1", "during"));
             assertEquals("kept", read(o, "bk1", "kept"));
         }
+
+        @Test
+        @DisplayName("GROUPED durability: changes visible at once, replaced blobs deleted only after sync, all durable after close")
+        void grouped() throws Exception {
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
+            Oss o = f.store.as("root");
+            o.putObject("bk1", "g", in("v1"), Map.of());
+            f.store.sync();
+            String v1Blob = f.store.record("bk1", "g").blobId();
+            o.putObject("bk1", "g", in("v2"), Map.of());
+            assertEquals("v2", read(o, "bk1", "g"));
+            assertTrue(f.store.versions.blobs().exists(v1Blob), "the replaced blob stays until the replacing commit is durable");
+            f.store.sync();
+            assertFalse(f.store.versions.blobs().exists(v1Blob));
+            o.putObject("bk1", "h", in("unsynced"), Map.of());
+            f.reopen();
+            assertEquals("v2", read(f.root(), "bk1", "g"));
+            assertEquals("unsynced", read(f.root(), "bk1", "h"), "close commits");
+        }
     }
 }
