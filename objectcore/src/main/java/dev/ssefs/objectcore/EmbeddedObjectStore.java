@@ -20,7 +20,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The object store of one data dir: {@code meta.db} (MapDB, transactional) and the blob store under {@code blobs/}.
+ * The object store of one data dir: {@code meta.db} (MapDB with atomic, journaled commits) and the blob store under
+ * {@code blobs/}.
  * <p>
  * Commit protocol: a new version is streamed (encrypted) into a fresh blob named by its random version id, the blob
  * is forced to disk, and then one MapDB commit publishes it in the index. Only then is the replaced blob deleted.

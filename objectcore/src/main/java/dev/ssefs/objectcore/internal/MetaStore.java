@@ -21,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * meta.db: buckets, the object index, multipart uploads and parts, and the set of referenced blobs, in one
- * transactional MapDB. Every change goes through {@link #commit}: mutations and the MapDB commit are serialised
+ * MapDB (StoreDirect on a {@link JournaledVolume}: atomic commits). Every change goes through {@link #commit}:
+ * mutations and the MapDB commit are serialised
  * by one short lock (no blob I/O or encryption ever happens under it), and a failed mutation is rolled back.
  * Reads take no lock; each single entry read is atomic.
  * <p>
@@ -101,7 +102,7 @@ public final class MetaStore implements AutoCloseable {
         openDb();
     }
 
-    /** meta.db and its write-ahead log files are 0600 (the data dir itself is 0700). */
+    /** meta.db and its journal are 0600 (the data dir itself is 0700). */
     static void restrictPermissions(Path file) {
         try {
             Path dir = file.toAbsolutePath().getParent();
