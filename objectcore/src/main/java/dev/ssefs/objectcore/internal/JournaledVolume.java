@@ -254,10 +254,14 @@ public final class JournaledVolume extends Volume {
         }
     }
 
-    /** The atomic commit: journal (forced), then the main file (forced), then the journal is dropped. */
+    /**
+     * The atomic commit: journal (forced), then the main file (forced), then the journal is dropped. Readers are not
+     * blocked during the fsyncs: they keep reading the dirty pages until the main file holds them. The caller must
+     * not write concurrently (MetaStore serialises writes and commits under one lock).
+     */
     @Override
     public void sync() {
-        lock.writeLock().lock();
+        lock.readLock().lock();
         try {
             if (discarded) return;
             long fileLen = main.length();
@@ -285,10 +289,15 @@ public final class JournaledVolume extends Volume {
             }
             if (size < main.length()) main.truncate(size);
             main.sync();
-            dirty.clear();
             Files.delete(journal);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot commit " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.readLock().unlock();
+        }
+        lock.writeLock().lock();
+        try {
+            dirty.clear();
         } finally {
             lock.writeLock().unlock();
         }
