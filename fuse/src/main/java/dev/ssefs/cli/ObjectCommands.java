@@ -474,11 +474,23 @@ final class ObjectCommands {
         return Main.OK;
     }
 
+    /** Streams the object; stops early when {@code out} is a PrintStream whose reader went away (e.g. {@code | head}). */
     static long copyTo(Oss oss, OssUrl s, OutputStream out) throws IOException {
         ObjectContent c = oss.getObject(s.bucket(), s.key(), null);
+        byte[] buf = new byte[64 * 1024];
+        long n = 0;
         try (InputStream in = c.body()) {
-            return in.transferTo(out);
+            for (int r; (r = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, r);
+                n += r;
+                if (out instanceof java.io.PrintStream ps && ps.checkError()) {
+                    break;
+                }
+            }
+        } finally {
+            java.util.Arrays.fill(buf, (byte) 0);
         }
+        return n;
     }
 
     /** Writes the object to a temporary file next to {@code target} and moves it into place only when whole and authentic. */

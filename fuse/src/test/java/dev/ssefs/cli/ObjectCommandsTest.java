@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -161,9 +160,7 @@ class ObjectCommandsTest {
             assertTrue(st.contains("x-oss-server-side-encryption: AES256"), st.toString());
             assertFalse(st.stream().anyMatch(l -> l.startsWith("x-oss-server-side-encryption-key-id")), st.toString());
 
-            CliRun.Result cat = ok("cat", "oss://bkt/dir/blob.bin");
-            assertArrayEquals(content, cat.out().getBytes(StandardCharsets.ISO_8859_1).length == content.length
-                    ? cat.out().getBytes(StandardCharsets.ISO_8859_1) : catBytes("oss://bkt/dir/blob.bin"));
+            assertArrayEquals(content, catBytes("oss://bkt/dir/blob.bin"), "cat writes the exact bytes");
             ok("cp", "oss://bkt/dir/blob.bin", "down.bin");
             assertArrayEquals(content, Files.readAllBytes(dir.resolve("down.bin")));
             Files.createDirectory(dir.resolve("into"));
@@ -349,6 +346,15 @@ class ObjectCommandsTest {
             CliRun.Result cat = cli.run("cat", "oss://bkt/bad.txt");
             assertEquals(1, cat.status());
             assertEquals("", cat.out(), "no wrong bytes");
+            assertTrue(cat.err().startsWith("ssefs: integrity check failed for "), cat.err());
+            assertTrue(cat.err().contains("bad.txt"), cat.err());
+            assertFalse(cat.err().contains("\tat "), cat.err());
+            CliRun.Result down = cli.run("cp", "oss://bkt/bad.txt", "bad-copy.txt");
+            assertEquals(1, down.status());
+            assertFalse(Files.exists(dir.resolve("bad-copy.txt")), "a failed download leaves no file");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".ssefs-part")), "nor a temporary file");
+            }
         }
 
         Set<Path> blobs() throws Exception {
