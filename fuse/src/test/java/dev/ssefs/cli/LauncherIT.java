@@ -144,6 +144,15 @@ class LauncherIT {
         }
 
         @Test
+        @DisplayName("a JAVA_HOME without java: exit 2 and a clear message")
+        void noJava() throws Exception {
+            Result r = ssefs(Map.of("JAVA_HOME", work.resolve("no-jdk").toString()), "--help");
+            assertEquals(2, r.status(), r.toString());
+            assertEquals("ssefs: no java at " + work.resolve("no-jdk/bin/java") + " (JAVA_HOME=" + work.resolve("no-jdk")
+                    + "); install JDK 17 or newer or fix JAVA_HOME\n", r.err());
+        }
+
+        @Test
         @DisplayName("usage errors exit 2 with a hint, no stack trace")
         void usage() throws Exception {
             Result r = run("key", "describe");
