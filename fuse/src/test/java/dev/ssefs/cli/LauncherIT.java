@@ -138,9 +138,17 @@ class LauncherIT {
             Result r = ssefs(Map.of("JAVA_HOME", JDK25.toString()), "--help");
             assertEquals(0, r.status(), r.toString());
             assertEquals("", r.err(), r.toString());
-            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25", "key", "create");
+            // opens both stores (keys.db and meta.db, MapDB) and writes an encrypted object
+            Files.writeString(work.resolve("jdk25.txt"), "on JDK 25");
+            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25",
+                    "mb", "oss://jdk25-bucket", "--sse-algorithm", "KMS");
             assertEquals(0, r.status(), r.toString());
             assertEquals("", r.err(), r.toString());
+            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25",
+                    "cp", "jdk25.txt", "oss://jdk25-bucket/a.txt");
+            assertEquals(0, r.status(), r.toString());
+            assertEquals("", r.err(), r.toString());
+            assertTrue(r.out().endsWith("(KMS)\n"), r.out());
         }
 
         @Test
