@@ -250,6 +250,45 @@ class ObjectCommandsTest {
         }
 
         @Test
+        @DisplayName("cp -r: a local tree up, a prefix down, a prefix to another bucket")
+        void recursive() throws Exception {
+            ok("mb", "oss://bkt");
+            ok("mb", "oss://other", "--sse-algorithm", "none");
+            Path tree = Files.createDirectories(dir.resolve("tree/sub/deeper"));
+            Files.writeString(dir.resolve("tree/a.txt"), "A");
+            Files.writeString(dir.resolve("tree/sub/b.txt"), "BB");
+            Files.writeString(tree.resolve("c.txt"), "CCC");
+            assertEquals("Copied 3 objects (6 bytes): tree -> oss://bkt/up\n", ok("cp", "-r", "tree", "oss://bkt/up").out());
+            JsonNode listed = json("ls", "oss://bkt/up/").path("Contents");
+            assertEquals(List.of("up/a.txt", "up/sub/b.txt", "up/sub/deeper/c.txt"),
+                    List.of(listed.get(0).path("Key").asText(), listed.get(1).path("Key").asText(), listed.get(2).path("Key").asText()));
+
+            ok("cp", "-r", "oss://bkt/up", "down");
+            assertEquals("CCC", Files.readString(dir.resolve("down/sub/deeper/c.txt")));
+            assertEquals("A", Files.readString(dir.resolve("down/a.txt")));
+
+            assertEquals("Copied 3 objects (6 bytes): oss://bkt/up/ -> oss://other/copy\n",
+                    ok("cp", "-r", "oss://bkt/up/", "oss://other/copy", "--meta", "x-oss-server-side-encryption:SM4").out());
+            assertTrue(stat("oss://other/copy/sub/b.txt").contains("x-oss-server-side-encryption: SM4"));
+        }
+
+        @Test
+        @DisplayName("cp -r down never writes outside the destination, whatever the keys say")
+        void traversal() throws Exception {
+            ok("mb", "oss://bkt");
+            file("x.txt", "evil");
+            ok("cp", "x.txt", "oss://bkt/t/../../escape.txt");
+            ok("cp", "x.txt", "oss://bkt/t/ok.txt");
+            CliRun.Result r = cli.run("cp", "-r", "oss://bkt/t", "dest");
+            assertEquals(0, r.status(), r.toString());
+            assertEquals("ssefs: cp: skipping oss://bkt/t/../../escape.txt: not a path inside " + dir.resolve("dest") + "\n", r.err());
+            assertEquals("Copied 1 objects (4 bytes): oss://bkt/t -> dest\n", r.out());
+            assertFalse(Files.exists(dir.resolve("escape.txt")));
+            assertFalse(Files.exists(dir.getParent().resolve("escape.txt")));
+            assertEquals("evil", Files.readString(dir.resolve("dest/ok.txt")));
+        }
+
+        @Test
         @DisplayName("a principal without oss permissions gets AccessDenied")
         void denied() throws Exception {
             ok("mb", "oss://bkt");
