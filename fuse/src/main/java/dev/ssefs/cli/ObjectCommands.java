@@ -3,6 +3,7 @@ package dev.ssefs.cli;
 import static dev.ssefs.cli.Commands.flag;
 import static dev.ssefs.cli.Commands.opt;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ssefs.objectcore.BucketEncryptionRule;
 import dev.ssefs.objectcore.BucketEncryptionXml;
 import dev.ssefs.objectcore.BucketInfo;
@@ -240,7 +241,7 @@ final class ObjectCommands {
         return Main.OK;
     }
 
-    static int ls(Invocation inv, Command.Args a) {
+    static int ls(Invocation inv, Command.Args a) throws IOException {
         Oss oss = inv.oss();
         if (a.arg(0) == null) {
             List<BucketInfo> buckets = oss.listBuckets();
@@ -271,36 +272,50 @@ final class ObjectCommands {
         }
         OssUrl u = url(a, a.arg(0));
         String delimiter = a.has("directory") ? "/" : null;
-        List<ObjectMeta> objects = new ArrayList<>();
+        // streamed page by page, so that a bucket of millions of objects lists in constant memory
+        long objects = 0;
         List<String> prefixes = new ArrayList<>();
         String marker = null;
+        String base = "oss://" + u.bucket() + "/";
+        if (inv.output().json()) {
+            JsonGenerator g = Output.JSON.getFactory().createGenerator(inv.out())
+                    .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("Bucket", u.bucket());
+            g.writeStringField("Prefix", u.key());
+            g.writeArrayFieldStart("Contents");
+            do {
+                ListResult page = oss.listObjects(u.bucket(), u.key(), delimiter, marker, 1000);
+                for (ObjectMeta m : page.objects()) {
+                    g.writeObject(objectJson(m));
+                }
+                prefixes.addAll(page.commonPrefixes());
+                marker = page.truncated() ? page.nextMarker() : null;
+            } while (marker != null);
+            g.writeEndArray();
+            g.writeObjectField("CommonPrefixes", prefixes);
+            g.writeEndObject();
+            g.flush();
+            inv.out().println();
+            return Main.OK;
+        }
+        String row = "%-24s  %12s  %-6s  %-32s  %s";
+        inv.output().line(String.format(row, "LastModified", "Size(B)", "SSE", "ETag", "ObjectName").stripTrailing());
         do {
             ListResult page = oss.listObjects(u.bucket(), u.key(), delimiter, marker, 1000);
-            objects.addAll(page.objects());
+            for (String p : page.commonPrefixes()) {
+                inv.output().line(String.format(row, "", "", "DIR", "", base + p));
+            }
+            for (ObjectMeta m : page.objects()) {
+                inv.output().line(String.format(row, iso(m.lastModified()), m.size(),
+                        m.sseHeaders().getOrDefault(SseHeaders.SSE, "-"), m.etag(), base + m.key()));
+            }
+            objects += page.objects().size();
             prefixes.addAll(page.commonPrefixes());
             marker = page.truncated() ? page.nextMarker() : null;
         } while (marker != null);
-        if (inv.output().json()) {
-            List<Object> items = new ArrayList<>();
-            objects.forEach(m -> items.add(objectJson(m)));
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("Bucket", u.bucket());
-            j.put("Prefix", u.key());
-            j.put("Contents", items);
-            j.put("CommonPrefixes", prefixes);
-            inv.output().writeJson(j);
-        } else {
-            List<List<String>> rows = new ArrayList<>();
-            for (String p : prefixes) {
-                rows.add(List.of("", "", "DIR", "", "oss://" + u.bucket() + "/" + p));
-            }
-            for (ObjectMeta m : objects) {
-                rows.add(List.of(iso(m.lastModified()), Long.toString(m.size()),
-                        m.sseHeaders().getOrDefault(SseHeaders.SSE, "-"), m.etag(), "oss://" + u.bucket() + "/" + m.key()));
-            }
-            inv.output().table(List.of("LastModified", "Size(B)", "SSE", "ETag", "ObjectName"), rows);
-            inv.output().line("Object Number is: " + objects.size() + (a.has("directory") ? ", Dir Number is: " + prefixes.size() : ""));
-        }
+        inv.output().line("Object Number is: " + objects + (a.has("directory") ? ", Dir Number is: " + prefixes.size() : ""));
         return Main.OK;
     }
 

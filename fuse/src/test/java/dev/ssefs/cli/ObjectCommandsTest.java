@@ -289,6 +289,29 @@ class ObjectCommandsTest {
         }
 
         @Test
+        @DisplayName("ls, cp -r and reencrypt walk every page of a listing")
+        void everyPage() throws Exception {
+            ok("mb", "oss://bkt");
+            file("a.txt", "a");
+            for (int i = 0; i < 7; i++) {
+                ok("cp", "a.txt", "oss://bkt/d/k" + i);
+            }
+            // the same stores, but ListObjects answers at most 2 keys a page
+            CliRun paged = new CliRun(dir, smallPages(stores, 2));
+            CliRun.Result r = paged.run("--json", "ls", "oss://bkt");
+            assertEquals(0, r.status(), r.toString());
+            JsonNode contents = Output.JSON.readTree(r.out()).path("Contents");
+            assertEquals(7, contents.size());
+            assertEquals("d/k6", contents.get(6).path("Key").asText());
+            String table = paged.run("ls", "oss://bkt/d/").out();
+            assertEquals(9, table.lines().count(), "header, 7 rows, count: " + table);
+            assertTrue(table.endsWith("Object Number is: 7\n"));
+            assertEquals("Copied 7 objects (7 bytes): oss://bkt/d -> down\n", paged.run("cp", "-r", "oss://bkt/d", "down").out());
+            assertEquals("Re-encrypted 7 objects in oss://bkt\n", paged.run("reencrypt", "oss://bkt", "--sse-algorithm", "SM4").out());
+            assertTrue(stat("oss://bkt/d/k6").contains("x-oss-server-side-encryption: SM4"));
+        }
+
+        @Test
         @DisplayName("a principal without oss permissions gets AccessDenied")
         void denied() throws Exception {
             ok("mb", "oss://bkt");
@@ -401,6 +424,49 @@ class ObjectCommandsTest {
                 return new HashSet<>(s.filter(Files::isRegularFile).toList());
             }
         }
+    }
+
+    /** A provider over the same stores whose ListObjects returns at most {@code pageSize} entries a page. */
+    static StoreProvider smallPages(TestStores real, int pageSize) {
+        return new StoreProvider() {
+            @Override
+            public dev.ssefs.keys.KeyManagement keys() {
+                return real.keys();
+            }
+
+            @Override
+            public dev.ssefs.objectcore.ObjectStore objects() {
+                dev.ssefs.objectcore.ObjectStore store = real.objects();
+                return new dev.ssefs.objectcore.ObjectStore() {
+                    @Override
+                    public dev.ssefs.objectcore.Oss as(String principal) {
+                        dev.ssefs.objectcore.Oss oss = store.as(principal);
+                        return (dev.ssefs.objectcore.Oss) java.lang.reflect.Proxy.newProxyInstance(
+                                dev.ssefs.objectcore.Oss.class.getClassLoader(), new Class<?>[] {dev.ssefs.objectcore.Oss.class},
+                                (proxy, method, args) -> {
+                                    if (method.getName().equals("listObjects")) {
+                                        args[4] = Math.min((Integer) args[4], pageSize);
+                                    }
+                                    try {
+                                        return method.invoke(oss, args);
+                                    } catch (java.lang.reflect.InvocationTargetException e) {
+                                        throw e.getCause();
+                                    }
+                                });
+                    }
+
+                    @Override
+                    public void close() {
+                        // the real stores are closed by the test
+                    }
+                };
+            }
+
+            @Override
+            public Path dataDir() {
+                return real.dataDir();
+            }
+        };
     }
 
     @Test
