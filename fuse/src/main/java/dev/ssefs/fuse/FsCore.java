@@ -190,11 +190,11 @@ public final class FsCore {
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFREG | (mode & 07777), uid, gid, now, now, now, null);
         boolean[] existed = {false};
         OpenFile of = files.acquire(key, k -> {
-            Node n = lookupKey(k);
-            if (n != null) {
+            // the kernel looked the name up (ENOENT) just before; one metadata lookup guards against a racing creator
+            ObjectMeta m = head(k);
+            if (m != null) {
                 existed[0] = true;
-                if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + path);
-                if (n.meta() != null) return new OpenFile(vol, k, n.meta(), posixOf(n.attr(), null));
+                return new OpenFile(vol, k, m, posixOf(attrOf(m, false), null));
             }
             return new OpenFile(vol, k, null, attrs);
         });
