@@ -129,6 +129,17 @@ final class ByokImports {
     }
 
     Kms.KeyMetadata deleteKeyMaterial(String keyId) {
+        registry.lock();
+        try {
+            Kms.KeyMetadata m = deleteMaterial(keyId);
+            registry.shredSupersededRecords();
+            return m;
+        } finally {
+            registry.unlock();
+        }
+    }
+
+    private Kms.KeyMetadata deleteMaterial(String keyId) {
         return registry.transition(keyId, "DeleteKeyMaterial", r -> {
             requireExternal(r, "DeleteKeyMaterial");
             if (KeyStates.PENDING_DELETION.equals(r.state)) {

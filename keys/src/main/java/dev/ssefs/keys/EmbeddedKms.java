@@ -134,6 +134,11 @@ public final class EmbeddedKms implements KeyManagement {
         return registry;
     }
 
+    /** For tests in this package. */
+    ServiceKeyRings rings() {
+        return rings;
+    }
+
     void ensureOpen() {
         if (closed) throw new IllegalStateException("the KMS is closed");
     }

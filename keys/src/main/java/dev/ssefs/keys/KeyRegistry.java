@@ -125,15 +125,19 @@ final class KeyRegistry {
                 purge(k);
                 return null;
             }
+            boolean materialDestroyed = false;
             if (r.materialExpireMs > 0 && now >= r.materialExpireMs && r.hasMaterial()) {
                 for (KeyRecord.VersionRecord v : r.versions) v.material = null;
                 r.materialExpireMs = 0;
                 if (!KeyStates.PENDING_DELETION.equals(r.state)) r.state = KeyStates.PENDING_IMPORT;
+                materialDestroyed = true;
             }
             if (LiveKey.rotates(r) && now >= r.lastRotationMs + r.rotationIntervalSeconds * 1000L) {
                 addVersion(r, now);
             }
-            return publish(r);
+            LiveKey live = publish(r);
+            if (materialDestroyed) store.rewriteLiveRecordsOnly();
+            return live;
         } finally {
             writeLock.unlock();
         }
@@ -147,6 +151,7 @@ final class KeyRegistry {
             if (a.keyId().equals(k.record.keyId)) deletes.add(ALIAS_PREFIX + a.aliasName());
         }
         store.write(Map.of(), deletes);
+        store.rewriteLiveRecordsOnly();
         aliases.values().removeIf(a -> a.keyId().equals(k.record.keyId));
         keys.remove(k.record.keyId);
         k.destroy();
@@ -190,6 +195,9 @@ final class KeyRegistry {
     }
 
     void lock() { writeLock.lock(); }
+
+    /** After material is destroyed: drop superseded sealed copies from keys.db (see SealedStore). */
+    void shredSupersededRecords() { store.rewriteLiveRecordsOnly(); }
 
     void unlock() { writeLock.unlock(); }
 
@@ -502,6 +510,16 @@ final class KeyRegistry {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Every CMK version's material and every pending import private key, for tests that scan the data dir. */
+    List<byte[]> secretsForTests() {
+        List<byte[]> out = new ArrayList<>();
+        for (LiveKey k : keys.values()) {
+            for (KeyRecord.VersionRecord v : k.record.versions) if (v.material != null) out.add(v.material.clone());
+            for (KeyRecord.ImportSession s : k.record.imports) out.add(s.privateKeyPkcs8.clone());
+        }
+        return out;
     }
 
     void close() {

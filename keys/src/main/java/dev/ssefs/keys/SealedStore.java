@@ -9,6 +9,7 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -49,8 +51,8 @@ final class SealedStore implements AutoCloseable {
 
     private final Path dataDir;
     private final Path file;
-    private final DB db;
-    private final HTreeMap<String, byte[]> records;
+    private DB db;
+    private HTreeMap<String, byte[]> records;
     private final WrappingAlgorithm.MasterKey sealKey;
     private final String accountId;
     private final String region;
@@ -82,6 +84,9 @@ final class SealedStore implements AutoCloseable {
         DB db;
         try {
             db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+        } catch (DBException.FileLocked e) {
+            v.sealKey.destroy();
+            throw new KeyStoreException(file + " is in use by another ssefs process (or is already open in this one)", e);
         } catch (RuntimeException | Error e) {
             v.sealKey.destroy();
             throw new KeyStoreException("cannot open " + file + " for writing: " + describe(e), e);
@@ -126,8 +131,15 @@ final class SealedStore implements AutoCloseable {
                             + ": this key store is sealed with a passphrase, not a root key file");
                 }
                 ByteBuffer p = ByteBuffer.wrap(required(meta, "kdf.params", file));
+                int memoryKiB = p.getInt(), iterations = p.getInt(), parallelism = p.getInt();
+                // bounds keep a tampered header from making us allocate without limit
+                if (memoryKiB < 8 || memoryKiB > (1 << 22) || iterations < 1 || iterations > 100
+                        || parallelism < 1 || parallelism > 64 || memoryKiB < 8 * parallelism) {
+                    throw new KeyStoreException(file + " is corrupted: implausible Argon2id parameters m="
+                            + memoryKiB + "KiB t=" + iterations + " p=" + parallelism + "; nothing was changed");
+                }
                 rootKey = argon2id(secret, required(meta, "kdf.salt", file),
-                        new EmbeddedKms.Argon2Params(p.getInt(), p.getInt(), p.getInt()));
+                        new EmbeddedKms.Argon2Params(memoryKiB, iterations, parallelism));
             } else if (KDF_RAW.equals(kdf)) {
                 if (secret.isPassphrase()) {
                     throw new KeyStoreException("wrong passphrase or root key for " + dataDir
@@ -263,6 +275,8 @@ final class SealedStore implements AutoCloseable {
             for (String d : deletes) {
                 records.remove(d);
             }
+            // MapDB creates keys.db.wal.N on the first change with the umask's mode; tighten it before commit.
+            restrictFileModes();
             db.commit();
         } catch (RuntimeException | Error e) {
             try {
@@ -273,6 +287,40 @@ final class SealedStore implements AutoCloseable {
             throw new KeyStoreException("cannot write " + file + ": " + describe(e), e);
         }
         restrictFileModes();
+    }
+
+    /**
+     * Rewrites keys.db from its live records only and atomically replaces the old file. MapDB never zeroes freed
+     * space, so superseded sealed records (a destroyed key's material among them) would otherwise linger in the
+     * file. Called after a key's material is destroyed; readers are unaffected (they never touch the file).
+     */
+    synchronized void rewriteLiveRecordsOnly() {
+        Map<String, byte[]> meta = new LinkedHashMap<>(db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open());
+        Map<String, byte[]> live = new LinkedHashMap<>(records);
+        Path staging = dataDir.resolve(".keys.db.rewrite-" + HexFormat.of().formatHex(Randomness.bytes(6)));
+        Path staged = staging.resolve(FILE_NAME);
+        db.close();
+        try {
+            Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            DB fresh = DBMaker.fileDB(staged.toFile()).transactionEnable().make();
+            try {
+                restrictModes(staging);
+                fresh.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(meta);
+                fresh.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(live);
+                fresh.commit();
+            } finally {
+                fresh.close();
+            }
+            restrictModes(staging);
+            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            // the old keys.db is intact (the move is atomic); keep using it
+        } finally {
+            deleteTree(staging);
+            db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+            restrictFileModes();
+        }
     }
 
     /** keys.db and its write-ahead log files are 0600, whatever the umask. */

@@ -146,6 +146,13 @@ final class ServiceKeyRings implements OssKeyService {
         for (String a : List.copyOf(rings.keySet())) current(a, algorithm(a));
     }
 
+    /** Every ring version's material, for tests in this package that scan the data dir for it. */
+    List<byte[]> materialsForTests() {
+        List<byte[]> out = new ArrayList<>();
+        for (LiveRing r : rings.values()) for (KeyRecord.VersionRecord v : r.record.versions) out.add(v.material.clone());
+        return out;
+    }
+
     /** Service ring versions (ids and creation dates), oldest first, e.g. for diagnostics and tests. */
     List<Kms.KeyVersion> versions(String algorithm) {
         LiveRing r = rings.get(algorithm);

@@ -186,6 +186,28 @@ class RotationAndDeletionTest {
         }
 
         @Test
+        @DisplayName("leaves no copy of the key's sealed record in keys.db")
+        void shredded() throws Exception {
+            String id = root.createKey(Kms.CreateKeyRequest.defaults()).keyId();
+            byte[] sealed;
+            try (org.mapdb.DB ro = org.mapdb.DBMaker.fileDB(dir.resolve("keys.db").toFile()).readOnly().make()) {
+                sealed = ro.hashMap("ssefs.records", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY)
+                        .open().get("cmk/" + id);
+            }
+            assertNotNull(sealed);
+            byte[] probe = java.util.Arrays.copyOfRange(sealed, 20, 52);
+            assertTrue(KeyStoreTest.contains(java.nio.file.Files.readAllBytes(dir.resolve("keys.db")), probe),
+                    "positive control: the sealed record is in the file");
+            root.scheduleKeyDeletion(id, 7);
+            clock.advance(Duration.ofDays(7));
+            assertKeyNotFound(() -> root.describeKey(id));
+            kms.close();
+            assertFalse(KeyStoreTest.contains(java.nio.file.Files.readAllBytes(dir.resolve("keys.db")), probe));
+            kms = KmsFixture.open(dir, clock);
+            root = kms.as("root");
+        }
+
+        @Test
         @DisplayName("ListKeys applies a passed window without any other call")
         void listKeysPurges() {
             String id = root.createKey(Kms.CreateKeyRequest.defaults()).keyId();

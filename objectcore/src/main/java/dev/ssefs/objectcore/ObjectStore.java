@@ -7,7 +7,7 @@ package dev.ssefs.objectcore;
 public interface ObjectStore extends AutoCloseable {
     Oss as(String principal);
 
-    /** Authenticates every chunk of every object of the bucket; reports failures by key. */
+    /** Closes meta.db. Open readers and writers must be closed first. */
     @Override
     void close();
 }

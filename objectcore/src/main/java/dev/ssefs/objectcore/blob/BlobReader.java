@@ -15,6 +15,15 @@ public interface BlobReader extends Closeable {
      */
     int read(long position, ByteBuffer dst) throws IOException;
 
+    /**
+     * Bytes {@code [position, position + length)} without copying, when the blob already sits in memory; null when
+     * the reader cannot (then callers use {@link #read}). Callers must not modify the returned buffer's content.
+     * @throws java.io.EOFException when the blob ends first
+     */
+    default ByteBuffer view(long position, int length) throws IOException {
+        return null;
+    }
+
     /** Fills {@code dst} from {@code position}. @throws EOFException when the blob ends first */
     default void readFully(long position, ByteBuffer dst) throws IOException {
         long pos = position;

@@ -54,6 +54,15 @@ public final class InMemoryBlobStore implements BlobStore {
             }
 
             @Override
+            public ByteBuffer view(long position, int length) throws java.io.EOFException {
+                if (position < 0 || length < 0) throw new IllegalArgumentException("negative position or length");
+                if (position + length > bytes.length) {
+                    throw new java.io.EOFException("blob ends at " + bytes.length + ", before " + (position + length));
+                }
+                return ByteBuffer.wrap(bytes, (int) position, length).slice(); // zero-copy; callers only read
+            }
+
+            @Override
             public void close() {}
         };
     }

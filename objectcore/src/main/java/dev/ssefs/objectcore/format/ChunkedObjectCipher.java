@@ -39,9 +39,31 @@ public interface ChunkedObjectCipher {
     ObjectDecryptor open(BlobReader blob, byte[] dataKey, String objectName) throws IOException;
 
     /**
+     * Appends to a stored object (OSS AppendObject) without re-encrypting it: authenticates {@code existing} (header,
+     * every chunk), writes its header and all but its final chunk unchanged to {@code target}, and returns an
+     * encryptor positioned at its end, holding the old final chunk's plaintext, which it seals again with a fresh
+     * nonce (as non-final once more data follows). The result keeps the version id and data key, so a chunk of the
+     * old blob spliced into the new one yields either exactly the old object or a failure, never a mix; telling the
+     * two apart is the metadata's job (size, ETag). The target must be a new blob; {@code existing} stays unchanged.
+     */
+    ObjectEncryptor newAppender(BlobReader existing, byte[] dataKey, WritableByteChannel target, String objectName)
+            throws IOException;
+
+    /**
      * The authenticated header bytes of {@code header} under {@code dataKey}. With {@link ObjectHeader#withKeyWrapping}
      * this re-wraps an object (new KMS key version) without re-encrypting chunks: write these bytes, then the old blob's
      * bytes from its old header length on. The header MAC has no nonce, so a rewrite reuses none.
      */
     byte[] encodeHeader(ObjectHeader header, byte[] dataKey);
+
+    /**
+     * Re-wraps a stored object without re-encrypting it: authenticates {@code source}'s header and final chunk with
+     * {@code dataKey}, writes {@code newHeader} (which must be {@code source}'s header
+     * {@link ObjectHeader#withKeyWrapping re-wrapped}: same version id, algorithm and chunk size) authenticated with
+     * the same data key, then copies the sealed chunks verbatim. Chunks are not re-verified; run
+     * {@link ObjectDecryptor#verifyAll()} on the result if wanted.
+     * @return bytes written to {@code target}
+     */
+    long rewrap(BlobReader source, ObjectHeader newHeader, byte[] dataKey, WritableByteChannel target, String objectName)
+            throws IOException;
 }

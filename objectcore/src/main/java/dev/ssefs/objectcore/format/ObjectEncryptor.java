@@ -14,7 +14,7 @@ public interface ObjectEncryptor extends WritableByteChannel {
     @Override
     int write(ByteBuffer src) throws IOException;
 
-    /** Plaintext bytes accepted so far. */
+    /** Plaintext size of the object so far (for an appender: the existing bytes included). */
     long plaintextSize();
 
     /**

@@ -34,4 +34,20 @@ public final class ObjectFormats {
     public static ObjectDecryptor open(BlobReader blob, byte[] dataKey, String objectName) throws IOException {
         return FormatV1.INSTANCE.open(blob, dataKey, objectName);
     }
+
+    /**
+     * {@link #open}, and checks the authenticated plaintext size against what the metadata recorded, so a whole older
+     * blob of the object put in place of the current one is refused.
+     */
+    public static ObjectDecryptor open(BlobReader blob, byte[] dataKey, String objectName, long expectedPlaintextSize)
+            throws IOException {
+        ObjectDecryptor d = open(blob, dataKey, objectName);
+        if (d.plaintextSize() != expectedPlaintextSize) {
+            long actual = d.plaintextSize();
+            d.close();
+            throw IntegrityException.size(objectName, "the blob holds " + actual + " bytes but the metadata records "
+                    + expectedPlaintextSize);
+        }
+        return d;
+    }
 }

@@ -147,6 +147,34 @@ class StoredObjectTest {
         }
 
         @Test
+        @DisplayName("rewrap() writes the new header and copies the chunks; the result verifies and decrypts")
+        void rewrapApi() throws IOException {
+            InMemoryBlobStore store = new InMemoryBlobStore();
+            byte[] key = key(DataAlgorithm.SM4_GCM, 6);
+            String id = store(store, DataAlgorithm.SM4_GCM, key, KNOWN);
+            String id2 = BlobIds.random();
+            try (BlobReader r = store.open(id); BlobWriter w = store.create(id2)) {
+                ObjectHeader h = ObjectFormats.readHeader(r, NAME).withKeyWrapping("KMS", "key-2", "v9", random(33, 3));
+                long n = ObjectFormats.latest().rewrap(r, h, key, w, NAME);
+                assertEquals(n, w.size());
+                w.commit();
+            }
+            try (BlobReader r = store.open(id2); ObjectDecryptor d = ObjectFormats.open(r, key, NAME)) {
+                assertEquals("key-2", d.header().keyId());
+                d.verifyAll();
+                try (InputStream in = d.newInputStream()) {
+                    assertArrayEquals(KNOWN, in.readAllBytes());
+                }
+            }
+            try (BlobReader r = store.open(id); BlobWriter w = store.create(BlobIds.random())) {
+                ObjectHeader other = header(DataAlgorithm.SM4_GCM, ChunkLayout.DEFAULT_CHUNK_SIZE);
+                assertThrows(IllegalArgumentException.class, () -> ObjectFormats.latest().rewrap(r, other, key, w, NAME));
+                assertThrows(IntegrityException.class, () -> ObjectFormats.latest().rewrap(r,
+                        ObjectFormats.readHeader(r, NAME), key(DataAlgorithm.SM4_GCM, 7), w, NAME));
+            }
+        }
+
+        @Test
         @DisplayName("a changed algorithm or chunk size cannot be re-wrapped: withKeyWrapping keeps them")
         void keepsLayout() {
             ObjectHeader h = header(DataAlgorithm.SM4_GCM, 4096);

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.ssefs.objectcore.blob.BlobReader;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +52,34 @@ class TamperTest {
      * one fails and none returns a wrong byte. Returns the failures' messages.
      */
     private IntegrityException assertDetected(byte[] tampered, String what) {
+        IntegrityException viaCopy = assertDetected(copyingReader(tampered), tampered, what + " (read path)");
+        IntegrityException inPlace = assertDetected(blob(tampered), tampered, what + " (in-memory path)");
+        assertEquals(viaCopy.getMessage(), inPlace.getMessage());
+        return inPlace;
+    }
+
+    /** A reader without {@link BlobReader#view}, as for files: chunks are read into scratch buffers. */
+    static BlobReader copyingReader(byte[] bytes) {
+        BlobReader inner = blob(bytes);
+        return new BlobReader() {
+            @Override
+            public long size() throws IOException {
+                return inner.size();
+            }
+
+            @Override
+            public int read(long position, java.nio.ByteBuffer dst) throws IOException {
+                return inner.read(position, dst);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    private IntegrityException assertDetected(BlobReader reader, byte[] tampered, String what) {
         IntegrityException first = null;
-        try (ObjectDecryptor d = ObjectFormats.open(blob(tampered), key, NAME)) {
+        try (ObjectDecryptor d = ObjectFormats.open(reader, key, NAME)) {
             // the size is authenticated by open (final chunk); whatever it says must be the true size
             assertEquals(SIZE, d.plaintextSize(), what + ": opened with a wrong size");
             first = readsFail(d, what);
@@ -319,6 +347,18 @@ class TamperTest {
             assertEquals("integrity check failed for oss://bucket/key: size: blob of 5 bytes is shorter than any object header",
                     e.getMessage());
         }
+    }
+
+    @Test
+    @DisplayName("an intact blob of another size than the metadata records is refused when the size is given")
+    void expectedSize() throws IOException {
+        try (ObjectDecryptor d = ObjectFormats.open(blob(blob), key, NAME, SIZE)) {
+            assertEquals(SIZE, d.plaintextSize());
+        }
+        IntegrityException e = assertThrows(IntegrityException.class, () -> ObjectFormats.open(blob(blob), key, NAME, SIZE + 1));
+        assertEquals(IntegrityException.Part.SIZE, e.part());
+        assertEquals("integrity check failed for oss://bucket/key: size: the blob holds 41 bytes but the metadata records 42",
+                e.getMessage());
     }
 
     static byte[] concat(byte[]... parts) {

@@ -78,6 +78,33 @@ public final class FormatV1 implements ChunkedObjectCipher {
     }
 
     @Override
+    public ObjectEncryptor newAppender(BlobReader existing, byte[] dataKey, WritableByteChannel target, String objectName)
+            throws IOException {
+        Objects.requireNonNull(target, "target");
+        try (V1Decryptor d = (V1Decryptor) open(existing, dataKey, objectName)) {
+            ObjectHeader header = d.header();
+            int headerLength = (int) d.layout().headerLength();
+            ByteBuffer headerBytes = ByteBuffer.allocate(headerLength);
+            existing.readFully(0, headerBytes); // authenticated by open(); blobs are immutable
+            writeFully(target, headerBytes.flip());
+            V1Keys keys = new V1Keys(header.algorithm(), dataKey, header.versionId());
+            byte[] lastPlain = new byte[header.chunkSize()];
+            try {
+                int lastLength = d.copyAllButFinalChunk(target, lastPlain);
+                long last = d.lastChunkIndex();
+                V1Encryptor enc = new V1Encryptor(header, keys, null, target, objectName);
+                enc.resume(last, d.plaintextSize(), d.layout().chunkCiphertextOffset(last), lastPlain, lastLength);
+                return enc;
+            } catch (IOException | RuntimeException e) {
+                keys.close();
+                throw e;
+            } finally {
+                Arrays.fill(lastPlain, (byte) 0);
+            }
+        }
+    }
+
+    @Override
     public byte[] encodeHeader(ObjectHeader header, byte[] dataKey) {
         requireV1(header);
         try (V1Keys keys = new V1Keys(header.algorithm(), dataKey, header.versionId())) {
@@ -108,6 +135,43 @@ public final class FormatV1 implements ChunkedObjectCipher {
             keys.close();
             throw e;
         }
+    }
+
+    @Override
+    public long rewrap(BlobReader source, ObjectHeader newHeader, byte[] dataKey, WritableByteChannel target,
+                       String objectName) throws IOException {
+        requireV1(newHeader);
+        long oldHeaderLength;
+        long blobSize;
+        try (ObjectDecryptor d = open(source, dataKey, objectName)) {
+            ObjectHeader old = d.header();
+            if (!Arrays.equals(old.versionId(), newHeader.versionId()) || old.algorithm() != newHeader.algorithm()
+                    || old.chunkSize() != newHeader.chunkSize()) {
+                throw new IllegalArgumentException(objectName + ": a re-wrapped header must keep the version id, "
+                        + "algorithm and chunk size (use ObjectHeader.withKeyWrapping)");
+            }
+            oldHeaderLength = d.layout().headerLength();
+            blobSize = d.layout().ciphertextSize(d.plaintextSize());
+        }
+        long written = writeFully(target, ByteBuffer.wrap(encodeHeader(newHeader, dataKey)));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (long pos = oldHeaderLength; pos < blobSize; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), blobSize - pos));
+            try {
+                source.readFully(pos, buf);
+            } catch (EOFException e) {
+                throw IntegrityException.size(objectName, "blob shrank while being re-wrapped");
+            }
+            pos += buf.flip().remaining();
+            written += writeFully(target, buf);
+        }
+        return written;
+    }
+
+    private static long writeFully(WritableByteChannel target, ByteBuffer b) throws IOException {
+        long n = 0;
+        while (b.hasRemaining()) n += target.write(b);
+        return n;
     }
 
     /** See {@link dev.ssefs.objectcore.format.ObjectFormats#readHeader}. */

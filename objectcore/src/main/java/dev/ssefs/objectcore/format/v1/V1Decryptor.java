@@ -103,6 +103,29 @@ final class V1Decryptor implements ObjectDecryptor {
         }
     }
 
+    /**
+     * For appending: authenticates chunks {@code 0 .. lastChunk-1} and writes their sealed bytes, unchanged, to
+     * {@code target}; then returns the plaintext of the final chunk in {@code lastPlain}.
+     * @return the final chunk's plaintext length
+     */
+    int copyAllButFinalChunk(java.nio.channels.WritableByteChannel target, byte[] lastPlain) throws IOException {
+        checkOpen();
+        Scratch s = new Scratch(layout.chunkSize());
+        for (long i = 0; i < lastChunk; i++) {
+            int n = decryptChunk(i, s);
+            ByteBuffer out = ByteBuffer.wrap(s.sealedFrom, s.sealedOffset, n + ChunkLayout.CHUNK_OVERHEAD);
+            while (out.hasRemaining()) target.write(out);
+        }
+        int n = decryptChunk(lastChunk, s);
+        System.arraycopy(s.plain, 0, lastPlain, 0, n);
+        java.util.Arrays.fill(s.plain, (byte) 0);
+        return n;
+    }
+
+    long lastChunkIndex() {
+        return lastChunk;
+    }
+
     @Override
     public InputStream newInputStream(long offset, long length) {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
@@ -137,17 +160,27 @@ final class V1Decryptor implements ObjectDecryptor {
     private int decryptChunk(long index, Scratch s) throws IOException {
         int sealedLen = layout.chunkCiphertextLength(index, plaintextSize);
         long offset = layout.chunkCiphertextOffset(index);
-        ByteBuffer view = s.sealedView;
-        view.clear().limit(sealedLen);
+        byte[] in = s.sealed;
+        int inOff = 0;
         try {
-            blob.readFully(offset, view);
+            ByteBuffer mem = blob.view(offset, sealedLen);
+            if (mem != null && mem.hasArray()) { // the blob is in memory: decrypt from where it is
+                in = mem.array();
+                inOff = mem.arrayOffset() + mem.position();
+            } else {
+                ByteBuffer view = s.sealedView;
+                view.clear().limit(sealedLen);
+                blob.readFully(offset, view);
+            }
         } catch (EOFException e) {
             throw IntegrityException.size(objectName, "blob ends inside chunk " + index + " (truncated while open)");
         }
+        s.sealedFrom = in;
+        s.sealedOffset = inOff;
         boolean last = index == lastChunk;
         FormatV1.chunkAad(s.aad, versionId, index, last);
         try {
-            int n = keys.aead.open(s.aad, s.sealed, 0, sealedLen, s.plain, 0);
+            int n = keys.aead.open(s.aad, in, inOff, sealedLen, s.plain, 0);
             if (n != sealedLen - ChunkLayout.CHUNK_OVERHEAD) throw new IllegalStateException("short chunk");
             return n;
         } catch (AEADBadTagException e) {
@@ -162,6 +195,9 @@ final class V1Decryptor implements ObjectDecryptor {
         final ByteBuffer sealedView;
         final byte[] plain;
         final byte[] aad = new byte[FormatV1.AAD_LENGTH];
+        /** Where the last opened chunk's sealed bytes are: {@link #sealed}, or the blob's own memory. */
+        byte[] sealedFrom;
+        int sealedOffset;
 
         Scratch(int chunkSize) {
             this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];

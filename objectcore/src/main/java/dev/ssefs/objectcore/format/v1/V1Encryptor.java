@@ -45,7 +45,20 @@ final class V1Encryptor implements ObjectEncryptor {
         this.buffer = new byte[chunkSize];
         this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];
         this.sealedView = ByteBuffer.wrap(sealed);
-        writeOut(ByteBuffer.wrap(headerBytes));
+        if (headerBytes != null) writeOut(ByteBuffer.wrap(headerBytes));
+    }
+
+    /**
+     * Continues an existing object whose header and chunks {@code 0 .. chunkIndex-1} are already in the target
+     * ({@code ciphertextSize} bytes): {@code lastChunk[0 .. len)} is the plaintext of its former final chunk, which
+     * will be sealed again (with a fresh nonce) as chunk {@code chunkIndex}.
+     */
+    void resume(long chunkIndex, long plaintextSize, long ciphertextSize, byte[] lastChunk, int len) {
+        this.chunkIndex = chunkIndex;
+        this.plaintextSize = plaintextSize;
+        this.ciphertextSize = ciphertextSize;
+        System.arraycopy(lastChunk, 0, buffer, 0, len);
+        this.buffered = len;
     }
 
     @Override
