@@ -226,6 +226,8 @@ final class InMemoryOss implements Oss {
     @Override public String uploadPart(String b, String k, String u, int n, InputStream d, Map<String, String> h) { throw new UnsupportedOperationException(); }
     @Override public ObjectMeta completeMultipartUpload(String b, String k, String u, SortedMap<Integer, String> p) { throw new UnsupportedOperationException(); }
     @Override public void abortMultipartUpload(String b, String k, String u) { throw new UnsupportedOperationException(); }
+    @Override public ObjectMeta completeMultipartUpload(String b, String k, String u, List<CompletedPart> p) { throw new UnsupportedOperationException(); }
+    @Override public dev.ssefs.objectcore.VerifyReport verify(String b, String p, dev.ssefs.objectcore.VerifyReport.Listener l) { throw new UnsupportedOperationException(); }
 
     @Override
     public ObjectReader openReader(String bucket, String key) {
