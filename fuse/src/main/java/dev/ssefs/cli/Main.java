@@ -38,6 +38,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // a daemon holding this data dir's stores runs the command line instead (MapDB: one process per file)
+        java.util.OptionalInt forwarded = MountCli.forwardToDaemon(args, System.in, System.out, System.err, System.getenv());
+        if (forwarded.isPresent()) {
+            System.out.flush();
+            System.exit(forwarded.getAsInt());
+        }
         int status = run(args, System.in, System.out, System.err, System.getenv(), null);
         System.out.flush();
         System.exit(status);

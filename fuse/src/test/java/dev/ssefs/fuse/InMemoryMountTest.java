@@ -56,6 +56,18 @@ class InMemoryMountTest extends MountSpec {
     }
 
     @Test
+    @DisplayName("a sequential write of a new file streams into one writer: one commit, no spool")
+    void sequentialWriteIsOneCommit() throws Exception {
+        int before = oss.commits.get();
+        // the shell's redirection closes (flushes) the new file's first fd before head writes: no empty commit
+        Sh.ok(mnt, "head -c 20000000 /dev/zero > seq.bin");
+        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+        before = oss.commits.get();
+        Sh.ok(mnt, "dd if=/dev/zero of=seq2.bin bs=1M count=20 status=none");
+        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+    }
+
+    @Test
     void writeReadXattrsAndErrnos() throws Exception {
         String out = Sh.ok(mnt, """
                 set -e

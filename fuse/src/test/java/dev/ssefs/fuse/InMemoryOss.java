@@ -45,6 +45,7 @@ final class InMemoryOss implements Oss {
     volatile boolean diskFull;
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger commits = new AtomicInteger();
+    final AtomicInteger openWriters = new AtomicInteger();
     private final AtomicLong etags = new AtomicLong();
 
     InMemoryOss() {
@@ -259,6 +260,7 @@ final class InMemoryOss implements Oss {
         Map<String, String> sse = sseFor(bucket, headers);
         Map<String, String> user = userMeta(headers);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        openWriters.incrementAndGet();
         return new ObjectWriter() {
             boolean done;
 
@@ -274,13 +276,17 @@ final class InMemoryOss implements Oss {
             public ObjectMeta commit() throws IOException {
                 if (done) throw new IOException("writer closed");
                 done = true;
+                openWriters.decrementAndGet();
                 if (diskFull) throw new IOException("No space left on device");
                 String k = sse.get("x-oss-server-side-encryption-key-id");
                 if (k != null) checkKey(k);
                 return store(bucket, key, out.toByteArray(), sse, user, attrs);
             }
 
-            @Override public void close() { done = true; }
+            @Override public void close() {
+                if (!done) openWriters.decrementAndGet();
+                done = true;
+            }
         };
     }
 
