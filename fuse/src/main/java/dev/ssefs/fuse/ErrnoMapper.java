@@ -60,6 +60,7 @@ public final class ErrnoMapper {
                 return Errno.EINVAL;
             }
             case "KeyTooLong", "InvalidObjectName" -> { return Errno.ENAMETOOLONG; }
+            case "ConcurrentModification" -> { return Errno.EBUSY; }
             case "EntityTooLarge" -> { return Errno.EFBIG; }
             case "InsufficientStorage", "NoSpaceLeft" -> {
                 LOG.warning(op + " " + object(path) + ": " + o);
