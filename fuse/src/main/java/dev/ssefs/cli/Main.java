@@ -155,7 +155,7 @@ public final class Main {
                 }
                 cmd.checkArgCount(line.getArgList());
                 GlobalOptions globals = GlobalOptions.from(before, line, env, cwd);
-                StoreProvider stores = given;
+                StoreProvider stores = given == null ? null : new CheckedSecretStores(given, globals, env);
                 if (stores == null) {
                     own = new LocalStores(globals, env, clock);
                     stores = own;
