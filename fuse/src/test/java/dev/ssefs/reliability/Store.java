@@ -36,6 +36,8 @@ final class Store implements AutoCloseable {
     final String passphrase;
     final List<Path> mountPoints = new ArrayList<>();
     final List<Process> daemons = new ArrayList<>();
+    /** Added to the environment of {@link #mountForeground} daemons (e.g. SSEFS_JAVA_OPTS). */
+    final Map<String, String> daemonEnv = new HashMap<>();
 
     /** A store sealed with a root key file (no Argon2 per command: the many launcher runs stay cheap). */
     static Store withRootKey(String name) throws IOException {
@@ -122,7 +124,9 @@ final class Store implements AutoCloseable {
         cmd.addAll(List.of("mount", "oss://" + bucket, mnt.toString(), "-f"));
         for (String o : opts) cmd.addAll(List.of("-o", o));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-        env().forEach((k, v) -> {
+        Map<String, String> env = env();
+        env.putAll(daemonEnv);
+        env.forEach((k, v) -> {
             if (v == null) pb.environment().remove(k);
             else pb.environment().put(k, v);
         });
