@@ -188,5 +188,20 @@ abstract class MountSpec {
         assertEquals("640 1623053350 regular file\nf\nx\nsymbolic link\n700\n", out);
     }
 
+    @Test
+    @DisplayName("fallocate extends with zeros; --keep-size changes nothing; punching holes is not supported")
+    void fallocate() throws Exception {
+        fresh("fa");
+        String out = sh(mnt(), """
+                set -e
+                mkdir fa && printf abc > fa/f
+                fallocate -l 100000 fa/f && stat -c %s fa/f
+                fallocate -n -l 500000 fa/f && stat -c %s fa/f
+                head -c 3 fa/f; echo; tail -c 99997 fa/f | tr -d '\\000' | wc -c
+                if fallocate -p -o 0 -l 10 fa/f 2>/dev/null; then echo punched; else echo refused; fi; head -c 3 fa/f
+                """);
+        assertEquals("100000\n100000\nabc\n0\nrefused\nabc", out);
+    }
+
     List<String> lines(String s) { return new ArrayList<>(s.lines().toList()); }
 }

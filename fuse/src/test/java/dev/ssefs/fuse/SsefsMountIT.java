@@ -153,6 +153,33 @@ class SsefsMountIT extends MountSpec {
     }
 
     @Test
+    @DisplayName("a mount acts as its --principal: a read-only policy reads KMS objects, writes are EACCES")
+    void principal() throws Exception {
+        fresh("pr");
+        sh(mnt, "mkdir pr && echo readable > pr/f");
+        Path policy = work.resolve("viewer.json");
+        Files.writeString(policy, "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oss:GetObject\","
+                + "\"oss:ListObjects\",\"oss:GetBucketInfo\",\"oss:GetBucketEncryption\",\"kms:Decrypt\"],"
+                + "\"Resource\":[\"acs:oss:*:*:*\",\"acs:kms:*:*:*\"]}]}");
+        ok(data, "policy", "put", "viewer", policy.toString());
+        Path m4 = Files.createDirectories(work.resolve("mnt3"));
+        try {
+            ok(data, "--principal", "viewer", "mount", "oss://itbucket", m4.toString());
+            assertEquals("readable\n", sh(m4, "cat pr/f"));
+            // the commit at close is refused: cp reports close's error (a shell's > redirection would not)
+            Sh.Result w = Sh.run(m4, "cp", "/etc/hostname", "pr/new");
+            assertNotEquals(0, w.exit());
+            assertTrue(w.err().contains("Permission denied"), w.err());
+            Thread.sleep(200); // release follows close asynchronously
+            assertFalse(Files.exists(mnt.resolve("pr/new")), "nothing was written");
+            assertEquals("readable\n", sh(mnt, "cat pr/f"), "the root mount is unaffected");
+        } finally {
+            ssefs(data, Map.of(), "umount", m4.toString());
+            Sh.lazyUnmount(m4);
+        }
+    }
+
+    @Test
     @DisplayName("clear errors and no mount left: missing bucket, mountpoint not empty or in use")
     void clearErrors() throws Exception {
         Path mnt3 = Files.createDirectories(work.resolve("mnt3"));
