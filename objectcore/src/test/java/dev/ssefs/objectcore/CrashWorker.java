@@ -25,8 +25,10 @@ public final class CrashWorker {
         Path dir = Path.of(args[0]);
         long seq = Long.parseLong(args[1]);
         Random rnd = new Random(Long.parseLong(args[2]));
+        boolean grouped = args.length > 3 && args[3].equals("grouped");
         EmbeddedKms kms = StoreFixture.openKms(dir, Clock.systemUTC());
-        EmbeddedObjectStore store = EmbeddedObjectStore.open(dir, kms, Clock.systemUTC());
+        EmbeddedObjectStore store = EmbeddedObjectStore.open(dir, kms, Clock.systemUTC(), grouped
+                ? EmbeddedObjectStore.Options.grouped(java.time.Duration.ofMillis(50)) : EmbeddedObjectStore.Options.defaults());
         Oss oss = store.as("root");
         try {
             oss.createBucket(BUCKET, new BucketEncryptionRule("AES256", null, null));
@@ -36,10 +38,16 @@ public final class CrashWorker {
         System.out.println("ready");
         System.out.flush();
         while (true) {
+            if (grouped && rnd.nextInt(6) == 0) {
+                // an fsync: everything acknowledged before this line must survive
+                store.sync();
+                System.out.println("synced");
+                System.out.flush();
+            }
             String key = "k" + rnd.nextInt(KEYS);
             int op = rnd.nextInt(100);
             seq++;
-            String what = op < 55 || (op >= 70 && op < 85) ? "put" : op < 70 ? "delete" : "copy";
+            String what = op < 55 || (op >= 70 && op < 85) || (op >= 90 && op < 93) ? "put" : op < 70 ? "delete" : op < 90 ? "append" : "copy";
             System.out.println("begin " + what + " " + key + " " + seq);
             System.out.flush();
             if (op < 55) {
@@ -55,6 +63,26 @@ public final class CrashWorker {
                     w.commit();
                 }
                 oss.rename(BUCKET, "tmp/" + key, key, false);
+                ack("put", key, seq);
+            } else if (op < 90) {
+                // an appendable log of self-checking records
+                String log = "log" + rnd.nextInt(2);
+                long pos;
+                try {
+                    pos = oss.headObject(BUCKET, log).size();
+                } catch (OssException e) {
+                    pos = 0;
+                }
+                oss.appendObject(BUCKET, log, pos, new ByteArrayInputStream(record(seq, rnd)), Map.of());
+                System.out.println("ack append " + log + " " + seq);
+                System.out.flush();
+            } else if (op < 93) {
+                byte[] all = content(key, seq, rnd);
+                String id = oss.initiateMultipartUpload(BUCKET, key, Map.of("x-oss-server-side-encryption", "SM4"));
+                int cut = all.length / 2;
+                String e1 = oss.uploadPart(BUCKET, key, id, 1, new ByteArrayInputStream(all, 0, cut), Map.of());
+                String e2 = oss.uploadPart(BUCKET, key, id, 2, new ByteArrayInputStream(all, cut, all.length - cut), Map.of());
+                oss.completeMultipartUpload(BUCKET, key, id, new java.util.TreeMap<>(Map.of(1, e1, 2, e2)));
                 ack("put", key, seq);
             } else {
                 try {
@@ -89,6 +117,39 @@ public final class CrashWorker {
         System.arraycopy(h, 0, all, 0, h.length);
         System.arraycopy(body, 0, all, h.length, len);
         return all;
+    }
+
+    /** One record of an appendable log: {@code SSEFS-REC <seq> <length> <sha256>\n} then the body. */
+    static byte[] record(long seq, Random rnd) throws Exception {
+        byte[] body = new byte[rnd.nextInt(3000)];
+        rnd.nextBytes(body);
+        byte[] h = ("SSEFS-REC " + seq + " " + body.length + " "
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)) + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[h.length + body.length];
+        System.arraycopy(h, 0, all, 0, h.length);
+        System.arraycopy(body, 0, all, h.length, body.length);
+        return all;
+    }
+
+    /** Checks a whole log; returns the sequence numbers of its records, in order. */
+    static java.util.List<Long> checkLog(String key, byte[] all) throws Exception {
+        java.util.List<Long> seqs = new java.util.ArrayList<>();
+        int pos = 0;
+        while (pos < all.length) {
+            int nl = pos;
+            while (nl < all.length && all[nl] != '\n') nl++;
+            if (nl == all.length) throw new AssertionError(key + ": torn record at " + pos);
+            String[] f = new String(all, pos, nl - pos, StandardCharsets.US_ASCII).split(" ");
+            if (f.length != 4 || !f[0].equals("SSEFS-REC")) throw new AssertionError(key + ": bad record at " + pos);
+            int len = Integer.parseInt(f[2]);
+            if (nl + 1 + len > all.length) throw new AssertionError(key + ": short record at " + pos);
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(all, nl + 1, len);
+            if (!HexFormat.of().formatHex(md.digest()).equals(f[3])) throw new AssertionError(key + ": record hash mismatch at " + pos);
+            seqs.add(Long.parseLong(f[1]));
+            pos = nl + 1 + len;
+        }
+        return seqs;
     }
 
     /** Checks a content; returns its sequence number. */

@@ -196,5 +196,60 @@ class EmbeddedObjectStoreTest {
                 }
             }
         }
+
+        @Test
+        @DisplayName("background reclamation deletes pre-open orphans but never a blob being written meanwhile")
+        void reclamationGuard() throws Exception {
+            oss.putObject("bk1", "kept", in("kept"), Map.of());
+            f.close();
+            var disk = new dev.ssefs.objectcore.blob.FileBlobStore(dir.resolve("blobs"));
+            try (var orphan = disk.create("0123456789abcdef0123456789abcdef")) {
+                orphan.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+                orphan.commit();
+            }
+            var release = new java.util.concurrent.CountDownLatch(1);
+            dev.ssefs.objectcore.blob.BlobStore gated = new dev.ssefs.objectcore.blob.BlobStore() {
+                public dev.ssefs.objectcore.blob.BlobWriter create(String id) throws java.io.IOException { return disk.create(id); }
+                public dev.ssefs.objectcore.blob.BlobReader open(String id) throws java.io.IOException { return disk.open(id); }
+                public boolean delete(String id) throws java.io.IOException { return disk.delete(id); }
+                public boolean exists(String id) throws java.io.IOException { return disk.exists(id); }
+                public java.util.List<String> list() throws java.io.IOException {
+                    try { release.await(); } catch (InterruptedException e) { throw new java.io.InterruptedIOException(); }
+                    return disk.list();
+                }
+            };
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, gated, f.kms, f.clock);
+            Oss o = f.store.as("root");
+            Oss.ObjectWriter w = o.newWriter("bk1", "during", Map.of(), null);
+            w.write(ByteBuffer.wrap("written during reclamation".getBytes(StandardCharsets.UTF_8)));
+            release.countDown();
+            assertEquals(1, f.store.awaitReclamation(), "only the pre-open orphan");
+            assertFalse(disk.exists("0123456789abcdef0123456789abcdef"));
+            w.commit();
+            assertEquals("written during reclamation", read(o, "bk1", "during"));
+            assertEquals("kept", read(o, "bk1", "kept"));
+        }
+
+        @Test
+        @DisplayName("GROUPED durability: changes visible at once, replaced blobs deleted only after sync, all durable after close")
+        void grouped() throws Exception {
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
+            Oss o = f.store.as("root");
+            o.putObject("bk1", "g", in("v1"), Map.of());
+            f.store.sync();
+            String v1Blob = f.store.record("bk1", "g").blobId();
+            o.putObject("bk1", "g", in("v2"), Map.of());
+            assertEquals("v2", read(o, "bk1", "g"));
+            assertTrue(f.store.versions.blobs().exists(v1Blob), "the replaced blob stays until the replacing commit is durable");
+            f.store.sync();
+            assertFalse(f.store.versions.blobs().exists(v1Blob));
+            o.putObject("bk1", "h", in("unsynced"), Map.of());
+            f.reopen();
+            assertEquals("v2", read(f.root(), "bk1", "g"));
+            assertEquals("unsynced", read(f.root(), "bk1", "h"), "close commits");
+        }
     }
 }

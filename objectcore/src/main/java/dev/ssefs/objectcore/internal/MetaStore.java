@@ -21,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * meta.db: buckets, the object index, multipart uploads and parts, and the set of referenced blobs, in one
- * transactional MapDB. Every change goes through {@link #commit}: mutations and the MapDB commit are serialised
+ * MapDB (StoreDirect on a {@link JournaledVolume}: atomic commits). Every change goes through {@link #commit}:
+ * mutations and the MapDB commit are serialised
  * by one short lock (no blob I/O or encryption ever happens under it), and a failed mutation is rolled back.
  * Reads take no lock; each single entry read is atomic.
  * <p>
@@ -29,26 +30,59 @@ import java.util.function.Function;
  * exactly the range {@code [bucket + "/", bucket + "0")}, sorted lexicographically (UTF-16 order).
  */
 public final class MetaStore implements AutoCloseable {
-    private final DB db;
-    private final Map<String, byte[]> buckets;
-    private final BTreeMap<String, byte[]> objects;
-    private final Map<String, byte[]> uploads;
-    private final BTreeMap<String, byte[]> parts;
+    private final Path file;
+    private volatile JournaledVolume volume;
+    private volatile DB db;
+    private volatile Map<String, byte[]> buckets;
+    private volatile BTreeMap<String, byte[]> objects;
+    private volatile Map<String, byte[]> uploads;
+    private volatile BTreeMap<String, byte[]> parts;
     /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
-    private final Set<String> liveBlobs;
+    private volatile Set<String> liveBlobs;
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Grouped mode: changes are applied at once and committed durably by {@link #sync} (called periodically). */
+    private final boolean grouped;
+    /** Grouped mode: whether applied changes await a commit. Guarded by commitLock. */
+    private boolean dirty;
+    /** Grouped mode: blobs freed by applied but not yet durable changes; deleted only after the commit. */
+    private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.function.Consumer<List<String>> deleteBlobs;
 
-    public MetaStore(Path file) {
+    public MetaStore(Path file) { this(file, false, ids -> { }); }
+
+    /**
+     * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
+     *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
+     * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     */
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+        this.file = file;
+        this.grouped = grouped;
+        this.deleteBlobs = deleteBlobs;
+        openDb();
+        restrictPermissions(file);
+    }
+
+    /**
+     * meta.db is a MapDB StoreDirect on a {@link JournaledVolume} (atomic commits; see there why not MapDB's own
+     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume.
+     */
+    private void openDb() {
+        JournaledVolume v;
         DB made;
         try {
-            made = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            boolean exists = java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
+            v = new JournaledVolume(file.toFile());
+            made = DBMaker.volumeDB(v, exists).make();
         } catch (DBException.FileLocked e) {
             throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
         } catch (DBException e) {
             throw new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
         }
-        this.db = made;
-        restrictPermissions(file);
+        volume = v;
+        db = made;
         buckets = db.hashMap("buckets", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         objects = db.treeMap("objects", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -57,7 +91,18 @@ public final class MetaStore implements AutoCloseable {
         db.commit();
     }
 
-    /** meta.db and its write-ahead log files are 0600 (the data dir itself is 0700). */
+    /** Undoes every uncommitted change: drops the volume's dirty pages and reopens meta.db from its last commit. */
+    private void rollback() {
+        volume.discard();
+        try {
+            db.close();
+        } catch (RuntimeException ignored) {
+            // the volume writes nothing after discard
+        }
+        openDb();
+    }
+
+    /** meta.db and its journal are 0600 (the data dir itself is 0700). */
     static void restrictPermissions(Path file) {
         try {
             Path dir = file.toAbsolutePath().getParent();
@@ -85,7 +130,14 @@ public final class MetaStore implements AutoCloseable {
 
     public record Committed<T>(T value, List<String> freedBlobs) {}
 
-    /** Runs {@code change} and commits it as one MapDB transaction; rolls back if it throws. */
+    /**
+     * Runs {@code change} under the commit lock and commits it as one MapDB transaction (grouped mode: applies it; it
+     * becomes durable at the next {@link #sync}). A change must validate before it modifies anything, and reject with
+     * an {@link dev.ssefs.objectcore.OssException}: that leaves nothing to undo (and other threads' applied changes
+     * stay). Any other exception rolls back every uncommitted change.
+     * The returned freed blobs may be deleted by the caller at once (each-change mode; empty in grouped mode, where
+     * they are deleted after the commit that frees them is durable).
+     */
     public <T> Committed<T> commit(Function<Tx, T> change) {
         commitLock.lock();
         try {
@@ -94,13 +146,23 @@ public final class MetaStore implements AutoCloseable {
             try {
                 value = change.apply(tx);
                 for (String b : tx.freedBlobs) liveBlobs.remove(b);
+                if (grouped) {
+                    pendingFrees.addAll(tx.freedBlobs);
+                    dirty = true;
+                    return new Committed<>(value, List.of());
+                }
                 db.commit();
+            } catch (dev.ssefs.objectcore.OssException rejected) {
+                throw rejected;
             } catch (RuntimeException | Error e) {
                 try {
-                    db.rollback();
+                    rollback();
                 } catch (RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
+                // the rolled-back state references these again
+                pendingFrees.clear();
+                dirty = false;
                 throw e;
             }
             return new Committed<>(value, tx.freedBlobs);
@@ -108,6 +170,25 @@ public final class MetaStore implements AutoCloseable {
             commitLock.unlock();
         }
     }
+
+    /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
+    public void sync() {
+        List<String> frees;
+        commitLock.lock();
+        try {
+            if (!dirty || db.isClosed()) return;
+            db.commit();
+            dirty = false;
+            frees = new ArrayList<>(pendingFrees);
+            pendingFrees.clear();
+        } finally {
+            commitLock.unlock();
+        }
+        if (!frees.isEmpty()) deleteBlobs.accept(frees);
+    }
+
+    /** Freed by a change that is not durable yet: must not be deleted. */
+    public boolean isPendingFree(String blobId) { return pendingFrees.contains(blobId); }
 
     // ---- buckets
     public BucketRecord bucket(String name) {
@@ -233,6 +314,7 @@ public final class MetaStore implements AutoCloseable {
 
     @Override
     public void close() {
+        if (grouped && !db.isClosed()) sync();
         commitLock.lock();
         try {
             if (!db.isClosed()) db.close();
