@@ -68,6 +68,22 @@ class InMemoryMountTest extends MountSpec {
     }
 
     @Test
+    @DisplayName("tar and rsync: store commits per small file (each is an fsync'ed metadata commit on the real store)")
+    void commitsPerSmallFile() throws Exception {
+        Path src = base.resolve("scratch/small");
+        Sh.ok(base.resolve("scratch"), "rm -rf small && mkdir -p small/d && for i in $(seq 1 100); do echo $i > small/d/f$i; done");
+        int before = oss.commits.get();
+        Sh.ok(mnt, "mkdir t && tar cf - -C '" + src + "' . | tar xf - -C t");
+        int tar = oss.commits.get() - before;
+        before = oss.commits.get();
+        Sh.ok(mnt, "rsync -a '" + src + "/' r/");
+        int rsync = oss.commits.get() - before;
+        System.out.println("COMMITS tar=" + tar + " rsync=" + rsync);
+        assertTrue(tar <= 110, "tar: one commit per file (+ directories and their attributes), was " + tar);
+        assertTrue(rsync <= 310, "rsync: the temp file, its attributes after close, the rename; was " + rsync);
+    }
+
+    @Test
     void writeReadXattrsAndErrnos() throws Exception {
         String out = Sh.ok(mnt, """
                 set -e
