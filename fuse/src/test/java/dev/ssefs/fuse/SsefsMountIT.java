@@ -133,6 +133,19 @@ class SsefsMountIT extends MountSpec {
     }
 
     @Test
+    @DisplayName("commands run live while mounted: ssefs cp appears in the tree, ssefs cat reads what the mount wrote")
+    void commandsWhileMounted() throws Exception {
+        fresh("cli");
+        Path local = Files.writeString(scratch.resolve("from-cli.txt"), "put by ssefs cp\n");
+        ok(data, "cp", local.toString(), "oss://itbucket/cli/deep/from-cli.txt");
+        assertEquals("put by ssefs cp\n", sh(mnt, "cat cli/deep/from-cli.txt"));
+        assertTrue(sh(mnt, "stat -c %F cli/deep").startsWith("directory"), "an implied directory");
+        sh(mnt, "echo 'written by the mount' > cli/by-mount.txt");
+        assertEquals("written by the mount\n", ok(data, "cat", "oss://itbucket/cli/by-mount.txt").out());
+        assertTrue(Files.readString(data.resolve("ssefs.log")).contains("command: ssefs cat"), "served by the daemon");
+    }
+
+    @Test
     @DisplayName("a second bucket joins the running daemon; umount of it leaves the first mounted")
     void secondBucket() throws Exception {
         Path mnt2 = Files.createDirectories(work.resolve("mnt2"));
