@@ -41,8 +41,8 @@ class SsefsMountIT extends MountSpec {
 
     @Override Path scratch() { return scratch; }
 
-    /** Every small file is one atomic, fsync'ed object commit on the real store: fewer files keep the suite short. */
-    @Override int treeFiles() { return 1200; }
+    /** Every small file is one atomic, fsync'ed object commit on the real store: a smaller tree keeps the suite short. */
+    @Override int treeFiles() { return 1500; }
 
     record Run(int exit, String out, String err) {
         @Override public String toString() { return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err; }
