@@ -59,12 +59,16 @@ class InMemoryMountTest extends MountSpec {
     @DisplayName("a sequential write of a new file streams into one writer: one commit, no spool")
     void sequentialWriteIsOneCommit() throws Exception {
         int before = oss.commits.get();
-        // the shell's redirection closes (flushes) the new file's first fd before head writes: no empty commit
+        // the shell's redirection closes (flushes) the new file's first fd before head writes: the empty file is
+        // committed first, then the content streams into one more version
         Sh.ok(mnt, "head -c 20000000 /dev/zero > seq.bin");
-        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+        assertEquals(2, oss.commits.get() - before, "the empty file, then the whole file in one commit");
         before = oss.commits.get();
         Sh.ok(mnt, "dd if=/dev/zero of=seq2.bin bs=1M count=20 status=none");
-        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+        assertEquals(2, oss.commits.get() - before, "dd dup2s too: the empty file, then the whole file");
+        before = oss.commits.get();
+        Sh.ok(mnt, "cp seq2.bin seq3.bin");
+        assertEquals(1, oss.commits.get() - before, "cp: one commit for the whole file");
     }
 
     @Test
