@@ -7,7 +7,14 @@ package dev.ssefs.objectcore;
 public interface ObjectStore extends AutoCloseable {
     Oss as(String principal);
 
-    /** Authenticates every chunk of every object of the bucket; reports failures by key. */
+    /**
+     * Makes every change made so far durable (meta.db commit forced, freed blobs deleted). A no-op for a store that
+     * commits each change durably anyway; with grouped commits (see {@code EmbeddedObjectStore.Durability.GROUPED})
+     * this is what an fsync needs.
+     */
+    default void sync() {}
+
+    /** Closes meta.db. Open readers and writers must be closed first. */
     @Override
     void close();
 }

@@ -50,7 +50,37 @@ public interface Oss {
     String uploadPart(String bucket, String key, String uploadId, int partNumber, InputStream data,
                       Map<String, String> requestHeaders) throws IOException;
     ObjectMeta completeMultipartUpload(String bucket, String key, String uploadId, SortedMap<Integer, String> partETags);
+    /**
+     * CompleteMultipartUpload with the parts in request order (as the XML body lists them): part numbers must
+     * ascend (else 400 InvalidPartOrder) and each must exist with the given ETag (else 400 InvalidPart).
+     */
+    default ObjectMeta completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> parts) {
+        java.util.TreeMap<Integer, String> m = new java.util.TreeMap<>();
+        int prev = 0;
+        for (CompletedPart p : parts) {
+            if (p.partNumber() <= prev) {
+                throw new OssException(400, "InvalidPartOrder", "The list of parts was not in ascending order. "
+                        + "Parts list must be specified in order by part number.");
+            }
+            prev = p.partNumber();
+            m.put(p.partNumber(), p.etag());
+        }
+        return completeMultipartUpload(bucket, key, uploadId, m);
+    }
+    /** One {@code <Part>} of CompleteMultipartUpload; the ETag may be quoted. */
+    record CompletedPart(int partNumber, String etag) {}
     void abortMultipartUpload(String bucket, String key, String uploadId);
+
+    // ---- verification (for `ssefs verify`)
+    /**
+     * Authenticates every chunk of every object of {@code bucket} whose key starts with {@code prefix} (null = all),
+     * and reports each failure as {@code oss://bucket/key} with the reason. Needs {@code oss:ListObjects} on the
+     * bucket and {@code oss:GetObject} (and {@code kms:Decrypt} for KMS objects) on each object; a refused object is
+     * reported as a failure too. {@code listener} may be null.
+     */
+    default VerifyReport verify(String bucket, String prefix, VerifyReport.Listener listener) {
+        throw new UnsupportedOperationException("verify is not implemented by " + getClass().getName());
+    }
 
     // ---- what the mount needs beyond OSS (still permission- and key-state-checked)
     /** Random-access plaintext reads that decrypt only the chunks touched. */

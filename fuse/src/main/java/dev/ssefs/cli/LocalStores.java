@@ -1,0 +1,121 @@
+package dev.ssefs.cli;
+
+import dev.ssefs.keys.EmbeddedKms;
+import dev.ssefs.keys.KeyManagement;
+import dev.ssefs.keys.RootSecret;
+import dev.ssefs.objectcore.EmbeddedObjectStore;
+import dev.ssefs.objectcore.ObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The stores of one data dir, opened by this process on first use from the global options, and closed
+ * together. This is what the command line uses when no daemon holds the data dir; a daemon may use it
+ * too to open the stores it then serves.
+ */
+public final class LocalStores implements StoreProvider, AutoCloseable {
+    private final GlobalOptions options;
+    private final Map<String, String> env;
+    private final Clock clock;
+    private KeyManagement keys;
+    private ObjectStore objects;
+    private boolean closed;
+
+    /** @param env where {@code SSEFS_PASSPHRASE} is looked up */
+    public LocalStores(GlobalOptions options, Map<String, String> env, Clock clock) {
+        this.options = options;
+        this.env = Map.copyOf(env);
+        this.clock = clock;
+    }
+
+    @Override
+    public Path dataDir() {
+        return options.dataDir();
+    }
+
+    @Override
+    public synchronized KeyManagement keys() {
+        if (closed) {
+            throw new IllegalStateException("stores are closed");
+        }
+        if (keys == null) {
+            RootSecret secret = RootSecretSource.resolve(options, env);
+            try {
+                ensureDataDir(options.dataDir());
+                keys = EmbeddedKms.open(options.dataDir(), secret, clock);
+            } finally {
+                secret.destroy(); // the KMS keeps only what it derived from it
+            }
+        }
+        return keys;
+    }
+
+    @Override
+    public synchronized ObjectStore objects() {
+        if (closed) {
+            throw new IllegalStateException("stores are closed");
+        }
+        if (objects == null) {
+            KeyManagement kms = keys();
+            objects = openObjects(kms);
+        }
+        return objects;
+    }
+
+    private ObjectStore openObjects(KeyManagement kms) {
+        return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
+    }
+
+    /** Creates the data dir on first use, mode 0700; refuses a path that is not a directory. */
+    static void ensureDataDir(Path dir) {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            throw new CliFailure("data dir " + dir + " exists but is not a directory");
+        }
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // the umask cannot widen 0700, but set it explicitly in case the file system ignored the attribute
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new CliFailure("cannot create data dir " + dir + ": " + Invocation.describe(e), e);
+        }
+    }
+
+    /** Closes whatever was opened: the object store first, since it stands on the KMS. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        if (objects != null) {
+            try {
+                objects.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (keys != null) {
+            try {
+                keys.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,489 @@
+package dev.ssefs.fuse;
+
+import dev.ssefs.objectcore.ObjectMeta;
+import dev.ssefs.objectcore.Oss;
+import dev.ssefs.objectcore.PosixAttributes;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The one open-file state of a path, shared by every handle on it. Content = the committed base version
+ * (valid below {@code baseLimit}) overlaid with staged pages, zeros elsewhere (sparse files, writes past EOF).
+ * <p>
+ * Fast path: a new or truncated file written strictly sequentially from offset 0 stays in memory while small
+ * and, once past {@link Volume#streamThreshold()}, streams straight into {@link Oss#newWriter} with no spool.
+ * A read, a seek back or a truncate while streaming commits what was streamed first (then continues on pages).
+ * <p>
+ * Locking: reads take the read lock, everything else the write lock; one lock per open file, none global.
+ */
+final class OpenFile {
+    static final long MAX_SIZE = 1L << 46; // 64 TiB
+    private static final byte[] ZEROS = new byte[PageStage.PAGE];
+
+    private final Volume vol;
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    /** Guarded by {@code this} monitor together with {@link OpenFiles}. */
+    int handles;
+    boolean closed;
+
+    private volatile String key;
+    private ObjectMeta base;
+    private Oss.ObjectReader reader;
+    private long baseLimit;
+    private long size;
+    private PosixAttributes attrs;
+    private Map<String, String> carryHeaders;
+    private PageStage stage;
+    private Oss.ObjectWriter stream;
+    private PosixAttributes streamAttrs;
+    private long streamed;
+    private boolean appendOnly;
+    private boolean dirty;
+    private boolean attrsDirty;
+    private boolean explicitTimes;
+    private volatile boolean unlinked;
+    private volatile FileAttr snapshot;
+
+    /** An open file on an existing object ({@code base} non-null) or a new, not yet committed one. */
+    OpenFile(Volume vol, String key, ObjectMeta base, PosixAttributes attrs) {
+        this.vol = vol;
+        this.key = key;
+        this.base = base;
+        this.size = base == null ? 0 : base.size();
+        this.baseLimit = size;
+        this.attrs = attrs;
+        this.carryHeaders = carriedHeaders(base);
+        this.appendOnly = size == 0;
+        this.dirty = base == null;
+        publish();
+    }
+
+    String key() { return key; }
+
+    void rekey(String newKey) { this.key = newKey; }
+
+    boolean unlinked() { return unlinked; }
+
+    /** The attributes as getattr reports them; never blocks on a commit in progress. */
+    FileAttr attr() { return snapshot; }
+
+    private void publish() {
+        snapshot = new FileAttr(attrs.mode(), attrs.uid(), attrs.gid(), size, attrs.atimeNanos(), attrs.mtimeNanos(), attrs.ctimeNanos());
+    }
+
+    /** SSE request headers and user metadata that a new version of {@code meta} keeps. */
+    static Map<String, String> carriedHeaders(ObjectMeta meta) {
+        Map<String, String> h = new LinkedHashMap<>();
+        if (meta != null) {
+            h.putAll(meta.sseHeaders());
+            h.putAll(meta.userMetadata());
+        }
+        return h;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** Fills {@code dst} from {@code pos}: the full remaining length except at EOF. Returns bytes read (0 at EOF). */
+    int read(long pos, ByteBuffer dst) throws IOException {
+        lock.readLock().lock();
+        try {
+            if (stream == null) return readLocked(pos, dst);
+        } finally {
+            lock.readLock().unlock();
+        }
+        lock.writeLock().lock();
+        try {
+            finishStream();
+            return readLocked(pos, dst);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private int readLocked(long pos, ByteBuffer dst) throws IOException {
+        if (pos >= size) return 0;
+        int want = (int) Math.min(dst.remaining(), size - pos);
+        int limit = dst.limit();
+        dst.limit(dst.position() + want);
+        try {
+            if ((stage == null || stage.isEmpty()) && baseLimit >= size) {
+                readBase(pos, dst, want);
+                return want;
+            }
+            long p = pos;
+            int done = 0;
+            while (done < want) {
+                long idx = p / PageStage.PAGE;
+                int inPage = (int) (p % PageStage.PAGE);
+                int n = Math.min(want - done, PageStage.PAGE - inPage);
+                if (stage == null || !stage.readInto(idx, inPage, n, dst)) {
+                    long baseEnd = Math.min(baseLimit, p + n);
+                    int fromBase = p < baseEnd ? (int) (baseEnd - p) : 0;
+                    if (fromBase > 0) readBase(p, dst, fromBase);
+                    if (n - fromBase > 0) dst.put(ZEROS, 0, n - fromBase);
+                }
+                p += n;
+                done += n;
+            }
+            return want;
+        } finally {
+            dst.limit(limit);
+        }
+    }
+
+    private Oss.ObjectReader reader() throws IOException {
+        synchronized (this) {
+            if (reader == null) reader = vol.oss().openReader(vol.bucket(), key);
+            return reader;
+        }
+    }
+
+    /** Reads exactly {@code n} bytes of the base version; a short object is an integrity failure. */
+    private void readBase(long pos, ByteBuffer dst, int n) throws IOException {
+        Oss.ObjectReader r = reader();
+        int limit = dst.limit();
+        dst.limit(dst.position() + n);
+        try {
+            long p = pos;
+            while (dst.hasRemaining()) {
+                int got = r.read(p, dst);
+                if (got < 0) throw new IntegrityException(key, "object ends at " + p + " before its size " + baseLimit);
+                p += got;
+            }
+        } finally {
+            dst.limit(limit);
+        }
+    }
+
+    private void loadPage(long idx, byte[] page) throws IOException {
+        long start = idx * PageStage.PAGE;
+        int fromBase = (int) Math.max(0, Math.min(PageStage.PAGE, Math.min(baseLimit, size) - start));
+        if (fromBase > 0) readBase(start, ByteBuffer.wrap(page, 0, fromBase), fromBase);
+        // a fresh byte[] is already zero past fromBase
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    int write(long pos, ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        if (pos < 0 || pos + n > MAX_SIZE) throw new FsException(Errno.EFBIG, "write beyond the maximum file size");
+        lock.writeLock().lock();
+        try {
+            touchModified();
+            dirty = true;
+            if (stream != null) {
+                if (pos == streamed) {
+                    stream.write(src);
+                    streamed += n;
+                    size = streamed;
+                    publish();
+                    return n;
+                }
+                finishStream();
+                dirty = true;
+            }
+            // an empty file (new, truncated, or just committed empty by a flush) may stream again
+            if (size == 0 && (stage == null || stage.isEmpty())) appendOnly = true;
+            if (appendOnly && pos != size) appendOnly = false;
+            if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir());
+            long p = pos;
+            while (src.hasRemaining()) {
+                long idx = p / PageStage.PAGE;
+                int inPage = (int) (p % PageStage.PAGE);
+                int chunk = Math.min(src.remaining(), PageStage.PAGE - inPage);
+                byte[] page = stage.pageForWrite(idx, this::loadPage);
+                src.get(page, inPage, chunk);
+                p += chunk;
+            }
+            if (p > size) size = p;
+            if (appendOnly && baseLimit == 0 && size >= vol.streamThreshold()) startStream();
+            publish();
+            return n;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void touchModified() {
+        long now = nowNanos();
+        attrs = new PosixAttributes(attrs.mode(), attrs.uid(), attrs.gid(), attrs.atimeNanos(), now, now, attrs.symlinkTarget());
+    }
+
+    static long nowNanos() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** Opens the writer and hands it the staged prefix; from now on appends go straight through. */
+    private void startStream() throws IOException {
+        Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs);
+        try {
+            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
+            byte[] scratch = null;
+            for (long idx = 0; idx < pages; idx++) {
+                int len = (int) Math.min(PageStage.PAGE, size - idx * PageStage.PAGE);
+                byte[] page = stage.memoryPage(idx);
+                if (page == null) {
+                    if (scratch == null) scratch = new byte[PageStage.PAGE];
+                    if (!stage.readSpilled(idx, scratch)) Arrays.fill(scratch, (byte) 0);
+                    page = scratch;
+                }
+                w.write(ByteBuffer.wrap(page, 0, len));
+            }
+        } catch (IOException | RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        stream = w;
+        streamAttrs = attrs;
+        streamed = size;
+        stage.clear();
+    }
+
+    /** Commits what was streamed so far and continues on pages over that version. */
+    private void finishStream() throws IOException {
+        if (stream == null) return;
+        Oss.ObjectWriter w = stream;
+        stream = null;
+        try {
+            ObjectMeta meta = w.commit();
+            committed(meta);
+            if (needsAttrUpdate(streamAttrs, attrs)) attrsDirty = true;
+        } catch (IOException | RuntimeException e) {
+            lostStream();
+            throw e;
+        } finally {
+            w.close();
+        }
+    }
+
+    /**
+     * The writer got the attributes of when streaming began. Writes move mtime on; an update costs a metadata
+     * commit, so it is made only when mode, owner or explicitly set times changed, or mtime is over a second stale.
+     */
+    private boolean needsAttrUpdate(PosixAttributes atStart, PosixAttributes now) {
+        return atStart.mode() != now.mode() || atStart.uid() != now.uid() || atStart.gid() != now.gid()
+                || explicitTimes || now.mtimeNanos() - atStart.mtimeNanos() > 1_000_000_000L;
+    }
+
+    /** After a failed streaming commit the previous version is what remains. */
+    private void lostStream() {
+        dirty = false;
+        size = base == null ? 0 : base.size();
+        baseLimit = size;
+        appendOnly = size == 0;
+        publish();
+    }
+
+    void truncate(long newSize) throws IOException {
+        if (newSize < 0) throw new FsException(Errno.EINVAL, "negative size");
+        if (newSize > MAX_SIZE) throw new FsException(Errno.EFBIG, "size beyond the maximum file size");
+        lock.writeLock().lock();
+        try {
+            if (stream != null) {
+                if (newSize == streamed) return;
+                finishStream();
+            }
+            if (newSize == size && !(newSize == 0 && base != null && baseLimit > 0)) return;
+            if (newSize < size) {
+                if (stage != null) stage.truncate(newSize, this::loadPage);
+                baseLimit = Math.min(baseLimit, newSize);
+            }
+            size = newSize;
+            if (size == 0) {
+                baseLimit = 0;
+                appendOnly = true;
+            }
+            dirty = true;
+            touchModified();
+            publish();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** fallocate mode 0: extends with zeros, never shrinks. */
+    void allocate(long offset, long length) throws IOException {
+        long end = offset + length;
+        lock.writeLock().lock();
+        try {
+            if (end > size) truncate(end);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ attributes
+
+    /** chmod/chown/utimens: committed at once when nothing is pending, else carried by the next commit. */
+    void setAttributes(PosixAttributes next) { setAttributes(next, true); }
+
+    /** {@code explicit} false: a time set to "now" (truncate, touch), which the next write's mtime would match. */
+    void setAttributes(PosixAttributes next, boolean explicit) {
+        lock.writeLock().lock();
+        try {
+            if (explicit && (next.mtimeNanos() != attrs.mtimeNanos() || next.atimeNanos() != attrs.atimeNanos())) explicitTimes = true;
+            attrs = next;
+            if (dirty || stream != null || unlinked) {
+                attrsDirty = stream != null || attrsDirty;
+            } else if (base != null) {
+                base = vol.oss().updateMetadata(vol.bucket(), key, next, null);
+            }
+            publish();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    PosixAttributes attributes() {
+        lock.readLock().lock();
+        try {
+            return attrs;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Refreshes the carried SSE headers and user metadata after they changed on the store (xattrs). */
+    void refreshBase(ObjectMeta meta) {
+        lock.writeLock().lock();
+        try {
+            if (!dirty && stream == null && meta != null) {
+                base = meta;
+                closeReader();
+            }
+            carryHeaders = carriedHeaders(meta);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    boolean isDirty() {
+        lock.readLock().lock();
+        try {
+            return dirty || stream != null || attrsDirty;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    /**
+     * Publishes the current content as a new object version in one atomic commit. On failure the previous version
+     * stays, the staged data stays for a retry, and the error propagates (to close, flush or fsync).
+     */
+    void commit() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (unlinked) return;
+            if (stream != null) {
+                finishStream();
+            } else if (dirty) {
+                writeVersion();
+            }
+            if (attrsDirty && base != null) {
+                base = vol.oss().updateMetadata(vol.bucket(), key, attrs, null);
+                attrsDirty = false;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void writeVersion() throws IOException {
+        ObjectMeta meta;
+        try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs)) {
+            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
+            ByteBuffer buf = null;
+            byte[] scratch = null;
+            for (long idx = 0; idx < pages; idx++) {
+                long start = idx * PageStage.PAGE;
+                int len = (int) Math.min(PageStage.PAGE, size - start);
+                byte[] page = stage == null ? null : stage.memoryPage(idx);
+                if (page == null && stage != null) {
+                    if (scratch == null) scratch = new byte[PageStage.PAGE];
+                    if (stage.readSpilled(idx, scratch)) page = scratch;
+                }
+                if (page != null) {
+                    w.write(ByteBuffer.wrap(page, 0, len));
+                    continue;
+                }
+                if (buf == null) buf = ByteBuffer.allocate(PageStage.PAGE);
+                buf.clear().limit(len);
+                int fromBase = (int) Math.max(0, Math.min(len, baseLimit - start));
+                if (fromBase > 0) readBase(start, buf, fromBase);
+                if (len - fromBase > 0) buf.put(ZEROS, 0, len - fromBase);
+                buf.flip();
+                w.write(buf);
+            }
+            meta = w.commit();
+        }
+        committed(meta);
+        if (stage != null) stage.clear();
+    }
+
+    private void committed(ObjectMeta meta) {
+        base = meta;
+        closeReader();
+        baseLimit = size;
+        carryHeaders = carriedHeaders(meta);
+        appendOnly = false;
+        dirty = false;
+        attrsDirty = false;
+        explicitTimes = false;
+        publish();
+    }
+
+    private void closeReader() {
+        synchronized (this) {
+            if (reader != null) {
+                reader.close();
+                reader = null;
+            }
+        }
+    }
+
+    /** The path was unlinked or replaced: open handles keep reading, but nothing will be committed. */
+    void markUnlinked() {
+        lock.writeLock().lock();
+        try {
+            unlinked = true;
+            if (stream != null) {
+                stream.close();
+                stream = null;
+                lostStream();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Frees the reader and the stage (spool deleted). */
+    void dispose() {
+        lock.writeLock().lock();
+        try {
+            if (stream != null) {
+                stream.close();
+                stream = null;
+            }
+            closeReader();
+            if (stage != null) {
+                try {
+                    stage.close();
+                } catch (IOException ignored) {
+                    // the spool was already unlinked; nothing remains on disk
+                }
+                stage = null;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

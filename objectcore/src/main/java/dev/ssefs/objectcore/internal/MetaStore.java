@@ -1,0 +1,325 @@
+package dev.ssefs.objectcore.internal;
+
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * meta.db: buckets, the object index, multipart uploads and parts, and the set of referenced blobs, in one
+ * MapDB (StoreDirect on a {@link JournaledVolume}: atomic commits). Every change goes through {@link #commit}:
+ * mutations and the MapDB commit are serialised
+ * by one short lock (no blob I/O or encryption ever happens under it), and a failed mutation is rolled back.
+ * Reads take no lock; each single entry read is atomic.
+ * <p>
+ * Object keys in the index are {@code bucket + "/" + key}: bucket names contain no '/', so a bucket's objects are
+ * exactly the range {@code [bucket + "/", bucket + "0")}, sorted lexicographically (UTF-16 order).
+ */
+public final class MetaStore implements AutoCloseable {
+    private final Path file;
+    private volatile JournaledVolume volume;
+    private volatile DB db;
+    private volatile Map<String, byte[]> buckets;
+    private volatile BTreeMap<String, byte[]> objects;
+    private volatile Map<String, byte[]> uploads;
+    private volatile BTreeMap<String, byte[]> parts;
+    /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
+    private volatile Set<String> liveBlobs;
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Grouped mode: changes are applied at once and committed durably by {@link #sync} (called periodically). */
+    private final boolean grouped;
+    /** Grouped mode: whether applied changes await a commit. Guarded by commitLock. */
+    private boolean dirty;
+    /** Grouped mode: blobs freed by applied but not yet durable changes; deleted only after the commit. */
+    private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.function.Consumer<List<String>> deleteBlobs;
+
+    public MetaStore(Path file) { this(file, false, ids -> { }); }
+
+    /**
+     * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
+     *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
+     * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     */
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+        this.file = file;
+        this.grouped = grouped;
+        this.deleteBlobs = deleteBlobs;
+        openDb();
+        restrictPermissions(file);
+    }
+
+    /**
+     * meta.db is a MapDB StoreDirect on a {@link JournaledVolume} (atomic commits; see there why not MapDB's own
+     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume.
+     */
+    private void openDb() {
+        JournaledVolume v;
+        DB made;
+        try {
+            boolean exists = java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
+            v = new JournaledVolume(file.toFile());
+            made = DBMaker.volumeDB(v, exists).make();
+        } catch (DBException.FileLocked e) {
+            throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
+        } catch (DBException e) {
+            throw new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        }
+        volume = v;
+        db = made;
+        buckets = db.hashMap("buckets", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        objects = db.treeMap("objects", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        parts = db.treeMap("parts", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        liveBlobs = db.hashSet("blobs", Serializer.STRING).createOrOpen();
+        db.commit();
+    }
+
+    /** Undoes every uncommitted change: drops the volume's dirty pages and reopens meta.db from its last commit. */
+    private void rollback() {
+        volume.discard();
+        try {
+            db.close();
+        } catch (RuntimeException ignored) {
+            // the volume writes nothing after discard
+        }
+        openDb();
+    }
+
+    /** meta.db and its journal are 0600 (the data dir itself is 0700). */
+    static void restrictPermissions(Path file) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            String name = file.getFileName().toString();
+            try (var s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (p.getFileName().toString().startsWith(name) && Files.isRegularFile(p)) {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+                    }
+                }
+            }
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a committed change wants done after the commit: blobs no longer referenced. */
+    public static final class Tx {
+        final List<String> freedBlobs = new ArrayList<>();
+
+        public void freeBlob(String blobId) { if (blobId != null) freedBlobs.add(blobId); }
+    }
+
+    public record Committed<T>(T value, List<String> freedBlobs) {}
+
+    /**
+     * Runs {@code change} under the commit lock and commits it as one MapDB transaction (grouped mode: applies it; it
+     * becomes durable at the next {@link #sync}). A change must validate before it modifies anything, and reject with
+     * an {@link dev.ssefs.objectcore.OssException}: that leaves nothing to undo (and other threads' applied changes
+     * stay). Any other exception rolls back every uncommitted change.
+     * The returned freed blobs may be deleted by the caller at once (each-change mode; empty in grouped mode, where
+     * they are deleted after the commit that frees them is durable).
+     */
+    public <T> Committed<T> commit(Function<Tx, T> change) {
+        commitLock.lock();
+        try {
+            Tx tx = new Tx();
+            T value;
+            try {
+                value = change.apply(tx);
+                for (String b : tx.freedBlobs) liveBlobs.remove(b);
+                if (grouped) {
+                    pendingFrees.addAll(tx.freedBlobs);
+                    dirty = true;
+                    return new Committed<>(value, List.of());
+                }
+                db.commit();
+            } catch (dev.ssefs.objectcore.OssException rejected) {
+                throw rejected;
+            } catch (RuntimeException | Error e) {
+                try {
+                    rollback();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                // the rolled-back state references these again
+                pendingFrees.clear();
+                dirty = false;
+                throw e;
+            }
+            return new Committed<>(value, tx.freedBlobs);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
+    public void sync() {
+        List<String> frees;
+        commitLock.lock();
+        try {
+            if (!dirty || db.isClosed()) return;
+            db.commit();
+            dirty = false;
+            frees = new ArrayList<>(pendingFrees);
+            pendingFrees.clear();
+        } finally {
+            commitLock.unlock();
+        }
+        if (!frees.isEmpty()) deleteBlobs.accept(frees);
+    }
+
+    /** Freed by a change that is not durable yet: must not be deleted. */
+    public boolean isPendingFree(String blobId) { return pendingFrees.contains(blobId); }
+
+    // ---- buckets
+    public BucketRecord bucket(String name) {
+        byte[] b = buckets.get(name);
+        return b == null ? null : BucketRecord.decode(b);
+    }
+
+    public List<BucketRecord> allBuckets() {
+        List<BucketRecord> l = new ArrayList<>();
+        for (byte[] b : buckets.values()) l.add(BucketRecord.decode(b));
+        l.sort((a, c) -> a.name().compareTo(c.name()));
+        return l;
+    }
+
+    public void putBucket(BucketRecord r) { buckets.put(r.name(), r.encode()); }
+
+    public void removeBucket(String name) { buckets.remove(name); }
+
+    // ---- objects
+    public static String indexKey(String bucket, String key) { return bucket + "/" + key; }
+
+    public ObjectRecord object(String bucket, String key) {
+        byte[] b = objects.get(indexKey(bucket, key));
+        return b == null ? null : ObjectRecord.decode(b);
+    }
+
+    /** Publishes {@code r} (whose blob must already be durable) and frees the blob it replaces. */
+    public void putObject(Tx tx, String bucket, String key, ObjectRecord r) {
+        byte[] old = objects.put(indexKey(bucket, key), r.encode());
+        liveBlobs.add(r.blobId());
+        if (old != null) {
+            String oldBlob = ObjectRecord.decode(old).blobId();
+            if (!oldBlob.equals(r.blobId())) tx.freeBlob(oldBlob);
+        }
+    }
+
+    /** Replaces the index entry only (metadata change, same blob). */
+    public void putObjectMetadata(String bucket, String key, ObjectRecord r) {
+        objects.put(indexKey(bucket, key), r.encode());
+    }
+
+    public ObjectRecord removeObject(Tx tx, String bucket, String key) {
+        byte[] old = objects.remove(indexKey(bucket, key));
+        if (old == null) return null;
+        ObjectRecord r = ObjectRecord.decode(old);
+        tx.freeBlob(r.blobId());
+        return r;
+    }
+
+    /** Moves an index entry without touching its blob. */
+    public void moveObject(Tx tx, String bucket, String from, String to) {
+        byte[] rec = objects.remove(indexKey(bucket, from));
+        if (rec == null) return;
+        byte[] old = objects.put(indexKey(bucket, to), rec);
+        if (old != null) tx.freeBlob(ObjectRecord.decode(old).blobId());
+    }
+
+    /** The bucket's index entries with keys in [fromKey, toKey) ({@code toKey} null = to the end of the bucket). */
+    public NavigableMap<String, byte[]> range(String bucket, String fromKey, boolean fromInclusive, String toKey) {
+        String lo = indexKey(bucket, fromKey == null ? "" : fromKey);
+        String hi = toKey == null ? bucket + "0" : indexKey(bucket, toKey);
+        if (lo.compareTo(hi) > 0) lo = hi;
+        return objects.subMap(lo, fromInclusive, hi, false);
+    }
+
+    public boolean bucketHasObjects(String bucket) {
+        return !range(bucket, "", true, null).isEmpty();
+    }
+
+    public Map.Entry<String, byte[]> ceilingObject(String bucket, String key, boolean inclusive) {
+        String k = indexKey(bucket, key);
+        Map.Entry<String, byte[]> e = inclusive ? objects.ceilingEntry(k) : objects.higherEntry(k);
+        if (e == null || !e.getKey().startsWith(bucket + "/")) return null;
+        return e;
+    }
+
+    public long objectCountUpperBoundHint() { return objects.sizeLong(); }
+
+    // ---- multipart
+    public UploadRecord upload(String uploadId) {
+        byte[] b = uploads.get(uploadId);
+        return b == null ? null : UploadRecord.decode(b);
+    }
+
+    public void putUpload(String uploadId, UploadRecord r) { uploads.put(uploadId, r.encode()); }
+
+    public boolean bucketHasUploads(String bucket) {
+        for (byte[] b : uploads.values()) if (UploadRecord.decode(b).bucket().equals(bucket)) return true;
+        return false;
+    }
+
+    static String partKey(String uploadId, int partNumber) { return uploadId + "/" + String.format("%05d", partNumber); }
+
+    public void putPart(Tx tx, String uploadId, int partNumber, ObjectRecord part) {
+        byte[] old = parts.put(partKey(uploadId, partNumber), part.encode());
+        liveBlobs.add(part.blobId());
+        if (old != null) tx.freeBlob(ObjectRecord.decode(old).blobId());
+    }
+
+    public ObjectRecord part(String uploadId, int partNumber) {
+        byte[] b = parts.get(partKey(uploadId, partNumber));
+        return b == null ? null : ObjectRecord.decode(b);
+    }
+
+    /** Removes the upload and its parts; with {@code freeParts} their blobs are freed too. */
+    public List<ObjectRecord> removeUpload(Tx tx, String uploadId, boolean freeParts) {
+        uploads.remove(uploadId);
+        NavigableMap<String, byte[]> ps = parts.subMap(uploadId + "/", true, uploadId + "0", false);
+        List<ObjectRecord> removed = new ArrayList<>();
+        for (String k : new ArrayList<>(ps.keySet())) {
+            byte[] b = parts.remove(k);
+            if (b != null) {
+                ObjectRecord r = ObjectRecord.decode(b);
+                removed.add(r);
+                if (freeParts) tx.freeBlob(r.blobId());
+            }
+        }
+        return removed;
+    }
+
+    // ---- blobs
+    public boolean isLiveBlob(String blobId) { return liveBlobs.contains(blobId); }
+
+    @Override
+    public void close() {
+        if (grouped && !db.isClosed()) sync();
+        commitLock.lock();
+        try {
+            if (!db.isClosed()) db.close();
+        } finally {
+            commitLock.unlock();
+        }
+    }
+}
