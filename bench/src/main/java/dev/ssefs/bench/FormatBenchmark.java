@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code formatEncryptToMemory}: the same into a 64 MiB array (one more copy, into cold memory);</li>
  *   <li>{@code formatDecrypt}: open (header + final chunk authenticated), then positional reads of 128 KiB (FUSE's
  *       largest read) over the whole object, from an in-memory blob (decrypted where it lies, then copied out);</li>
- *   <li>{@code formatDecryptStream}: the sequential InputStream view, read in 1 MiB pieces (whole-object GET);</li>
+ *   <li>{@code formatDecryptStream}: the sequential InputStream view, read in 64 KiB pieces (whole-object GET);</li>
  *   <li>{@code formatRanged4k}: 256 random 4 KiB positional reads (= 1 MiB) on an open object; x256 for reads/s.</li>
  * </ul>
  * Run: {@code mvn -q -B -o -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar FormatBenchmark -f 1 -wi 2 -i 3}
@@ -100,7 +100,7 @@ public class FormatBenchmark {
         }
         blob = sink.buf.clone();
         readDst = ByteBuffer.allocate(READ);
-        streamBuf = new byte[MIB];
+        streamBuf = new byte[64 * 1024];
         openDecryptor = ObjectFormats.open(InMemoryBlobStore.reader(blob), dataKey, "oss://bench/obj");
         random = new Random(2);
         small = ByteBuffer.allocate(4096);

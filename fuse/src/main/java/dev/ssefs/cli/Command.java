@@ -152,6 +152,12 @@ final class Command {
             return line.getArgList();
         }
 
+        /** Every value of a repeatable option (empty when absent). */
+        String[] values(String option) {
+            String[] v = line.getOptionValues(option);
+            return v == null ? new String[0] : v;
+        }
+
         boolean has(String option) {
             return line.hasOption(option);
         }

@@ -11,6 +11,7 @@ final class Commands {
         root.add(KeyCommands.group());
         root.add(PolicyCommands.group());
         ObjectCommands.register(root);
+        MountCli.register(root);
         return root;
     }
 

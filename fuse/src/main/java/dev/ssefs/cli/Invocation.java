@@ -48,6 +48,11 @@ final class Invocation {
         return err;
     }
 
+    /** The caller's working directory (for a daemon, not its own). */
+    Path cwd() {
+        return cwd;
+    }
+
     Map<String, String> env() {
         return env;
     }

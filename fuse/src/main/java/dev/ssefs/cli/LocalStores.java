@@ -44,8 +44,12 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
         }
         if (keys == null) {
             RootSecret secret = RootSecretSource.resolve(options, env);
-            ensureDataDir(options.dataDir());
-            keys = EmbeddedKms.open(options.dataDir(), secret, clock);
+            try {
+                ensureDataDir(options.dataDir());
+                keys = EmbeddedKms.open(options.dataDir(), secret, clock);
+            } finally {
+                secret.destroy(); // the KMS keeps only what it derived from it
+            }
         }
         return keys;
     }

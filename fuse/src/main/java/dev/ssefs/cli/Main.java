@@ -3,6 +3,8 @@ package dev.ssefs.cli;
 import dev.ssefs.keys.KeyStoreException;
 import dev.ssefs.keys.KmsException;
 import dev.ssefs.objectcore.OssException;
+import dev.ssefs.objectcore.format.IntegrityException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -36,6 +38,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // a daemon holding this data dir's stores runs the command line instead (MapDB: one process per file)
+        java.util.OptionalInt forwarded = MountCli.forwardToDaemon(args, System.in, System.out, System.err, System.getenv());
+        if (forwarded.isPresent()) {
+            System.out.flush();
+            System.exit(forwarded.getAsInt());
+        }
         int status = run(args, System.in, System.out, System.err, System.getenv(), null);
         System.out.flush();
         System.exit(status);
@@ -203,6 +211,17 @@ public final class Main {
             }
             if (e instanceof OssException o) {
                 err.println("ssefs: " + o.code() + ": " + o.getMessage());
+                debugTrace(e);
+                return SERVICE_ERROR;
+            }
+            if (e instanceof IntegrityException) {
+                // names the object and what failed; no plaintext was returned from the failed check
+                err.println("ssefs: " + e.getMessage());
+                debugTrace(e);
+                return SERVICE_ERROR;
+            }
+            if (e instanceof IOException io) {
+                err.println("ssefs: I/O error: " + Invocation.describe(io));
                 debugTrace(e);
                 return SERVICE_ERROR;
             }

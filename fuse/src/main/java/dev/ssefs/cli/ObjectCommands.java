@@ -3,6 +3,7 @@ package dev.ssefs.cli;
 import static dev.ssefs.cli.Commands.flag;
 import static dev.ssefs.cli.Commands.opt;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ssefs.objectcore.BucketEncryptionRule;
 import dev.ssefs.objectcore.BucketEncryptionXml;
 import dev.ssefs.objectcore.BucketInfo;
@@ -18,7 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.format.DateTimeFormatter;
@@ -70,14 +70,7 @@ final class ObjectCommands {
                 ObjectCommands::bucketEncryption,
                 opt("method", "M", "put, get or delete (required)"),
                 sseAlgorithm("with put: AES256, KMS or SM4 (required)"), kmsKeyId(), kmsDataEncryption()));
-        root.add(Command.leaf("cp", "SRC DST", "Copy a local file to an object, an object to a local file, or an object to an object.",
-                2, 2, ObjectCommands::cp,
-                opt("meta", "HEADERS", "request headers as name:value pairs joined by #, e.g. "
-                        + "x-oss-server-side-encryption:KMS#x-oss-server-side-encryption-key-id:ID; "
-                        + "Content-Type and x-oss-meta-* set the destination's metadata"))
-                .details("SRC or DST may be - for stdin/stdout. A DST ending in / (or an existing local directory)\n"
-                        + "gets the source's file name. Object to object is CopyObject: SSE is never inherited; the\n"
-                        + "destination gets the --meta SSE headers, else its bucket's default rule."));
+        root.add(CopyCommand.command());
         root.add(Command.leaf("cat", "oss://BUCKET/KEY", "Write an object's content to stdout.", 1, 1, ObjectCommands::cat));
         root.add(Command.leaf("rm", "oss://BUCKET/KEY", "Delete an object.", 1, 1, ObjectCommands::rm));
         root.add(Command.leaf("stat", "oss://BUCKET[/KEY]", "Show an object's headers, one 'name: value' per line, or a bucket's info.",
@@ -248,7 +241,7 @@ final class ObjectCommands {
         return Main.OK;
     }
 
-    static int ls(Invocation inv, Command.Args a) {
+    static int ls(Invocation inv, Command.Args a) throws IOException {
         Oss oss = inv.oss();
         if (a.arg(0) == null) {
             List<BucketInfo> buckets = oss.listBuckets();
@@ -279,36 +272,50 @@ final class ObjectCommands {
         }
         OssUrl u = url(a, a.arg(0));
         String delimiter = a.has("directory") ? "/" : null;
-        List<ObjectMeta> objects = new ArrayList<>();
+        // streamed page by page, so that a bucket of millions of objects lists in constant memory
+        long objects = 0;
         List<String> prefixes = new ArrayList<>();
         String marker = null;
+        String base = "oss://" + u.bucket() + "/";
+        if (inv.output().json()) {
+            JsonGenerator g = Output.JSON.getFactory().createGenerator(inv.out())
+                    .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("Bucket", u.bucket());
+            g.writeStringField("Prefix", u.key());
+            g.writeArrayFieldStart("Contents");
+            do {
+                ListResult page = oss.listObjects(u.bucket(), u.key(), delimiter, marker, 1000);
+                for (ObjectMeta m : page.objects()) {
+                    g.writeObject(objectJson(m));
+                }
+                prefixes.addAll(page.commonPrefixes());
+                marker = page.truncated() ? page.nextMarker() : null;
+            } while (marker != null);
+            g.writeEndArray();
+            g.writeObjectField("CommonPrefixes", prefixes);
+            g.writeEndObject();
+            g.flush();
+            inv.out().println();
+            return Main.OK;
+        }
+        String row = "%-24s  %12s  %-6s  %-32s  %s";
+        inv.output().line(String.format(row, "LastModified", "Size(B)", "SSE", "ETag", "ObjectName").stripTrailing());
         do {
             ListResult page = oss.listObjects(u.bucket(), u.key(), delimiter, marker, 1000);
-            objects.addAll(page.objects());
+            for (String p : page.commonPrefixes()) {
+                inv.output().line(String.format(row, "", "", "DIR", "", base + p));
+            }
+            for (ObjectMeta m : page.objects()) {
+                inv.output().line(String.format(row, iso(m.lastModified()), m.size(),
+                        m.sseHeaders().getOrDefault(SseHeaders.SSE, "-"), m.etag(), base + m.key()));
+            }
+            objects += page.objects().size();
             prefixes.addAll(page.commonPrefixes());
             marker = page.truncated() ? page.nextMarker() : null;
         } while (marker != null);
-        if (inv.output().json()) {
-            List<Object> items = new ArrayList<>();
-            objects.forEach(m -> items.add(objectJson(m)));
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("Bucket", u.bucket());
-            j.put("Prefix", u.key());
-            j.put("Contents", items);
-            j.put("CommonPrefixes", prefixes);
-            inv.output().writeJson(j);
-        } else {
-            List<List<String>> rows = new ArrayList<>();
-            for (String p : prefixes) {
-                rows.add(List.of("", "", "DIR", "", "oss://" + u.bucket() + "/" + p));
-            }
-            for (ObjectMeta m : objects) {
-                rows.add(List.of(iso(m.lastModified()), Long.toString(m.size()),
-                        m.sseHeaders().getOrDefault(SseHeaders.SSE, "-"), m.etag(), "oss://" + u.bucket() + "/" + m.key()));
-            }
-            inv.output().table(List.of("LastModified", "Size(B)", "SSE", "ETag", "ObjectName"), rows);
-            inv.output().line("Object Number is: " + objects.size() + (a.has("directory") ? ", Dir Number is: " + prefixes.size() : ""));
-        }
+        inv.output().line("Object Number is: " + objects + (a.has("directory") ? ", Dir Number is: " + prefixes.size() : ""));
         return Main.OK;
     }
 
@@ -396,93 +403,34 @@ final class ObjectCommands {
 
     // ---- objects
 
-    static int cp(Invocation inv, Command.Args a) throws IOException {
-        String src = a.arg(0);
-        String dst = a.arg(1);
-        Map<String, String> headers = meta(a);
-        boolean srcOss = OssUrl.isOss(src);
-        boolean dstOss = OssUrl.isOss(dst);
-        if (!srcOss && !dstOss) {
-            throw a.usage("one of SRC and DST must be an oss:// URL");
-        }
-        Oss oss = inv.oss();
-        ObjectMeta result;
-        String what;
-        if (srcOss && dstOss) {
-            OssUrl s = objectUrl(a, src);
-            OssUrl d = url(a, dst);
-            String key = d.key().isEmpty() || d.key().endsWith("/") ? d.key() + s.baseName() : d.key();
-            Map<String, String> h = new LinkedHashMap<>(headers);
-            boolean setsMetadata = h.keySet().stream().anyMatch(n -> n.startsWith(SseHeaders.USER_META_PREFIX)
-                    || n.equals(SseHeaders.CONTENT_TYPE));
-            h.putIfAbsent(SseHeaders.METADATA_DIRECTIVE, setsMetadata ? "REPLACE" : "COPY");
-            result = oss.copyObject(s.bucket(), s.key(), d.bucket(), key, h);
-            what = s + " -> oss://" + d.bucket() + "/" + key;
-        } else if (dstOss) {
-            OssUrl d = url(a, dst);
-            if (src.equals("-")) {
-                if (d.key().isEmpty() || d.key().endsWith("/")) {
-                    throw a.usage("copying stdin needs a full object key, not " + dst);
-                }
-                result = oss.putObject(d.bucket(), d.key(), inv.stdin(), headers);
-                what = "stdin -> " + d;
-            } else {
-                Path file = inv.path(src);
-                if (Files.isDirectory(file)) {
-                    throw new CliFailure("cannot copy " + file + ": it is a directory");
-                }
-                String key = d.key().isEmpty() || d.key().endsWith("/") ? d.key() + file.getFileName() : d.key();
-                try (InputStream in = Files.newInputStream(file)) {
-                    result = oss.putObject(d.bucket(), key, in, headers);
-                } catch (NoSuchFileException e) {
-                    throw new CliFailure("cannot read " + file + ": no such file");
-                }
-                what = file + " -> oss://" + d.bucket() + "/" + key;
-            }
-        } else {
-            if (!headers.isEmpty()) {
-                throw a.usage("--meta applies only when the destination is an object");
-            }
-            OssUrl s = objectUrl(a, src);
-            if (dst.equals("-")) {
-                copyTo(oss, s, inv.out());
-                inv.out().flush();
-                return Main.OK;
-            }
-            Path target = inv.path(dst);
-            if (Files.isDirectory(target) || dst.endsWith("/")) {
-                target = target.resolve(s.baseName());
-            }
-            long n = download(oss, s, target);
-            if (inv.output().json()) {
-                Map<String, Object> j = new LinkedHashMap<>();
-                j.put("Source", s.toString());
-                j.put("Destination", target.toString());
-                j.put("Size", n);
-                inv.output().writeJson(j);
-            } else {
-                inv.output().line("Copied " + n + " bytes: " + s + " -> " + target);
-            }
-            return Main.OK;
-        }
-        if (inv.output().json()) {
-            inv.output().writeJson(objectJson(result));
-        } else {
-            inv.output().line("Copied " + result.size() + " bytes: " + what
-                    + (result.sseHeaders().isEmpty() ? "" : " (" + result.sseHeaders().get(SseHeaders.SSE) + ")"));
-        }
-        return Main.OK;
+    /** Streams the object; stops early when {@code out} is a PrintStream whose reader went away (e.g. {@code | head}). */
+    static long copyTo(Oss oss, OssUrl s, OutputStream out) throws IOException {
+        return copyTo(oss, s, out, null);
     }
 
-    static long copyTo(Oss oss, OssUrl s, OutputStream out) throws IOException {
+    static long copyTo(Oss oss, OssUrl s, OutputStream out, Progress progress) throws IOException {
         ObjectContent c = oss.getObject(s.bucket(), s.key(), null);
+        byte[] buf = new byte[64 * 1024];
+        long n = 0;
         try (InputStream in = c.body()) {
-            return in.transferTo(out);
+            for (int r; (r = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, r);
+                n += r;
+                if (progress != null) {
+                    progress.step(r);
+                }
+                if (out instanceof java.io.PrintStream ps && ps.checkError()) {
+                    break;
+                }
+            }
+        } finally {
+            java.util.Arrays.fill(buf, (byte) 0);
         }
+        return n;
     }
 
     /** Writes the object to a temporary file next to {@code target} and moves it into place only when whole and authentic. */
-    static long download(Oss oss, OssUrl s, Path target) throws IOException {
+    static long download(Oss oss, OssUrl s, Path target, Progress progress) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new CliFailure("cannot write " + target + ": no such directory " + parent);
@@ -492,7 +440,7 @@ final class ObjectCommands {
         try {
             long n;
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                n = copyTo(oss, s, out);
+                n = copyTo(oss, s, out, progress);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -190,11 +190,11 @@ public final class FsCore {
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFREG | (mode & 07777), uid, gid, now, now, now, null);
         boolean[] existed = {false};
         OpenFile of = files.acquire(key, k -> {
-            Node n = lookupKey(k);
-            if (n != null) {
+            // the kernel looked the name up (ENOENT) just before; one metadata lookup guards against a racing creator
+            ObjectMeta m = head(k);
+            if (m != null) {
                 existed[0] = true;
-                if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + path);
-                if (n.meta() != null) return new OpenFile(vol, k, n.meta(), posixOf(n.attr(), null));
+                return new OpenFile(vol, k, m, posixOf(attrOf(m, false), null));
             }
             return new OpenFile(vol, k, null, attrs);
         });
@@ -238,6 +238,12 @@ public final class FsCore {
         return h.file().write(pos, src);
     }
 
+    /**
+     * close(2) of a handle: commits, so that close reports a failed commit. (Shells and dd dup2 a new file's fd and
+     * close the original before writing: that commits the empty file first, then the content, two commits; waiting
+     * for release instead would lose the error of an empty file's refused commit, since release's result goes
+     * nowhere.)
+     */
     public void flush(long fh) throws IOException {
         OpenFiles.Handle h = files.handle(fh);
         if (h.writable() || h.file().isDirty()) h.file().commit();
@@ -346,19 +352,28 @@ public final class FsCore {
                 a.atimeNanos(), a.mtimeNanos(), OpenFile.nowNanos(), a.symlinkTarget()));
     }
 
-    /** Long.MIN_VALUE leaves a time unchanged (UTIME_OMIT). */
+    /** {@link #OMIT} leaves a time unchanged (UTIME_OMIT), {@link #NOW} sets it to now (UTIME_NOW). */
     public void utimens(String path, long atimeNanos, long mtimeNanos) throws IOException {
+        long now = OpenFile.nowNanos();
+        boolean explicit = (atimeNanos != OMIT && atimeNanos != NOW) || (mtimeNanos != OMIT && mtimeNanos != NOW);
         updatePosix(path, a -> new PosixAttributes(a.mode(), a.uid(), a.gid(),
-                atimeNanos == Long.MIN_VALUE ? a.atimeNanos() : atimeNanos,
-                mtimeNanos == Long.MIN_VALUE ? a.mtimeNanos() : mtimeNanos, OpenFile.nowNanos(), a.symlinkTarget()));
+                atimeNanos == OMIT ? a.atimeNanos() : atimeNanos == NOW ? now : atimeNanos,
+                mtimeNanos == OMIT ? a.mtimeNanos() : mtimeNanos == NOW ? now : mtimeNanos, now, a.symlinkTarget()), explicit);
     }
 
+    public static final long OMIT = Long.MIN_VALUE;
+    public static final long NOW = Long.MAX_VALUE;
+
     private void updatePosix(String path, java.util.function.UnaryOperator<PosixAttributes> change) throws IOException {
+        updatePosix(path, change, true);
+    }
+
+    private void updatePosix(String path, java.util.function.UnaryOperator<PosixAttributes> change, boolean explicitTimes) throws IOException {
         String key = ObjectPaths.key(path);
         if (key.isEmpty()) throw new FsException(Errno.EPERM, "the mount root's attributes come from the mount options");
         Node n = lookup(path);
         if (n.open() != null) {
-            n.open().setAttributes(change.apply(n.open().attributes()));
+            n.open().setAttributes(change.apply(n.open().attributes()), explicitTimes);
             return;
         }
         String target = n.marker() || n.isDir() ? key + "/" : key;

@@ -46,6 +46,7 @@ final class OpenFile {
     private boolean appendOnly;
     private boolean dirty;
     private boolean attrsDirty;
+    private boolean explicitTimes;
     private volatile boolean unlinked;
     private volatile FileAttr snapshot;
 
@@ -187,6 +188,8 @@ final class OpenFile {
                 finishStream();
                 dirty = true;
             }
+            // an empty file (new, truncated, or just committed empty by a flush) may stream again
+            if (size == 0 && (stage == null || stage.isEmpty())) appendOnly = true;
             if (appendOnly && pos != size) appendOnly = false;
             if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir());
             long p = pos;
@@ -251,13 +254,22 @@ final class OpenFile {
         try {
             ObjectMeta meta = w.commit();
             committed(meta);
-            if (!attrs.equals(streamAttrs)) attrsDirty = true;
+            if (needsAttrUpdate(streamAttrs, attrs)) attrsDirty = true;
         } catch (IOException | RuntimeException e) {
             lostStream();
             throw e;
         } finally {
             w.close();
         }
+    }
+
+    /**
+     * The writer got the attributes of when streaming began. Writes move mtime on; an update costs a metadata
+     * commit, so it is made only when mode, owner or explicitly set times changed, or mtime is over a second stale.
+     */
+    private boolean needsAttrUpdate(PosixAttributes atStart, PosixAttributes now) {
+        return atStart.mode() != now.mode() || atStart.uid() != now.uid() || atStart.gid() != now.gid()
+                || explicitTimes || now.mtimeNanos() - atStart.mtimeNanos() > 1_000_000_000L;
     }
 
     /** After a failed streaming commit the previous version is what remains. */
@@ -310,9 +322,13 @@ final class OpenFile {
     // ------------------------------------------------------------------ attributes
 
     /** chmod/chown/utimens: committed at once when nothing is pending, else carried by the next commit. */
-    void setAttributes(PosixAttributes next) {
+    void setAttributes(PosixAttributes next) { setAttributes(next, true); }
+
+    /** {@code explicit} false: a time set to "now" (truncate, touch), which the next write's mtime would match. */
+    void setAttributes(PosixAttributes next, boolean explicit) {
         lock.writeLock().lock();
         try {
+            if (explicit && (next.mtimeNanos() != attrs.mtimeNanos() || next.atimeNanos() != attrs.atimeNanos())) explicitTimes = true;
             attrs = next;
             if (dirty || stream != null || unlinked) {
                 attrsDirty = stream != null || attrsDirty;
@@ -421,6 +437,7 @@ final class OpenFile {
         appendOnly = false;
         dirty = false;
         attrsDirty = false;
+        explicitTimes = false;
         publish();
     }
 

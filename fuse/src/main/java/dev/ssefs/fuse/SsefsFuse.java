@@ -238,8 +238,8 @@ public class SsefsFuse extends FuseStubFS {
 
     private static long nanos(Timespec t) {
         long nsec = t.tv_nsec.longValue();
-        if (nsec == UTIME_OMIT) return Long.MIN_VALUE;
-        if (nsec == UTIME_NOW) return OpenFile.nowNanos();
+        if (nsec == UTIME_OMIT) return FsCore.OMIT;
+        if (nsec == UTIME_NOW) return FsCore.NOW;
         return t.tv_sec.get() * 1_000_000_000L + nsec;
     }
 

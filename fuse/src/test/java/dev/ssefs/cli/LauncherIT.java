@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -84,12 +85,36 @@ class LauncherIT {
     }
 
     /** Runs with SSEFS_PASSPHRASE and the shared data dir {@code data} (relative: the process's cwd is {@link #work}). */
+    /**
+     * The data dir commands run on, and its root secret: {@code data} with SSEFS_PASSPHRASE, or {@code kdata} with
+     * a root key file (no Argon2 per process, which keeps the many launcher runs of the BYOK, data-key and object
+     * tests cheap). Tests run one at a time; each @BeforeEach picks its store.
+     */
+    static boolean rootKeyStore;
+
+    @BeforeEach
+    void passphraseStore() {
+        rootKeyStore = false;
+    }
+
+    /** Runs on the current store ({@code data}, relative: the process's cwd is {@link #work}). */
     static Result run(String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        all[0] = "--data-dir";
-        all[1] = "data";
-        System.arraycopy(args, 0, all, 2, args.length);
-        return ssefs(Map.of("SSEFS_PASSPHRASE", PASSPHRASE), all);
+        List<String> all = new ArrayList<>();
+        if (rootKeyStore) {
+            Path kf = work.resolve("kdata.key");
+            if (!Files.exists(kf)) {
+                byte[] key = new byte[32];
+                new SecureRandom().nextBytes(key);
+                Files.write(kf, key);
+                Files.setPosixFilePermissions(kf, PosixFilePermissions.fromString("rw-------"));
+            }
+            all.addAll(List.of("--data-dir", "kdata", "--root-key-file", "kdata.key"));
+            all.addAll(Arrays.asList(args));
+            return ssefs(Map.of(), all.toArray(new String[0]));
+        }
+        all.addAll(List.of("--data-dir", "data"));
+        all.addAll(Arrays.asList(args));
+        return ssefs(Map.of("SSEFS_PASSPHRASE", PASSPHRASE), all.toArray(new String[0]));
     }
 
     static Result ok(String... args) throws Exception {
@@ -138,9 +163,26 @@ class LauncherIT {
             Result r = ssefs(Map.of("JAVA_HOME", JDK25.toString()), "--help");
             assertEquals(0, r.status(), r.toString());
             assertEquals("", r.err(), r.toString());
-            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25", "key", "create");
+            // opens both stores (keys.db and meta.db, MapDB) and writes an encrypted object
+            Files.writeString(work.resolve("jdk25.txt"), "on JDK 25");
+            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25",
+                    "mb", "oss://jdk25-bucket", "--sse-algorithm", "KMS");
             assertEquals(0, r.status(), r.toString());
             assertEquals("", r.err(), r.toString());
+            r = ssefs(Map.of("JAVA_HOME", JDK25.toString(), "SSEFS_PASSPHRASE", PASSPHRASE), "--data-dir", "data25",
+                    "cp", "jdk25.txt", "oss://jdk25-bucket/a.txt");
+            assertEquals(0, r.status(), r.toString());
+            assertEquals("", r.err(), r.toString());
+            assertTrue(r.out().endsWith("(KMS)\n"), r.out());
+        }
+
+        @Test
+        @DisplayName("a JAVA_HOME without java: exit 2 and a clear message")
+        void noJava() throws Exception {
+            Result r = ssefs(Map.of("JAVA_HOME", work.resolve("no-jdk").toString()), "--help");
+            assertEquals(2, r.status(), r.toString());
+            assertEquals("ssefs: no java at " + work.resolve("no-jdk/bin/java") + " (JAVA_HOME=" + work.resolve("no-jdk")
+                    + "); install JDK 17 or newer or fix JAVA_HOME\n", r.err());
         }
 
         @Test
@@ -204,6 +246,15 @@ class LauncherIT {
             assertEquals(1, r.status());
             assertEquals("ssefs: Forbidden.AliasNotFound: The specified Alias is not found.\n", r.err());
         }
+    }
+
+    @Nested
+    @DisplayName("on a store sealed with a root key file")
+    class RootKeyStore {
+        @BeforeEach
+        void rootKeyStore() {
+            LauncherIT.rootKeyStore = true;
+        }
 
         @Test
         @DisplayName("BYOK end to end, material wrapped with openssl pkeyutl")
@@ -242,6 +293,26 @@ class LauncherIT {
             assertTrue(r.err().startsWith("ssefs: InvalidCiphertext: "), r.toString());
             assertNoStackTrace(r);
         }
+
+        @Test
+        @DisplayName("objects: mb, cp up with SSE-KMS, stat headers, cat, reencrypt, verify")
+        void objects() throws Exception {
+            String id = newKey();
+            ok("mb", "oss://launcher-bucket");
+            Files.writeString(work.resolve("hello.txt"), "hello from the launcher\n");
+            ok("cp", "hello.txt", "oss://launcher-bucket/docs/", "--meta",
+                    "x-oss-server-side-encryption:KMS#x-oss-server-side-encryption-key-id:" + id);
+            List<String> headers = ok("stat", "oss://launcher-bucket/docs/hello.txt").out().lines().toList();
+            assertTrue(headers.containsAll(List.of("Content-Length: 24", "x-oss-server-side-encryption: KMS",
+                    "x-oss-server-side-encryption-key-id: " + id)), headers.toString());
+            assertEquals("hello from the launcher\n", ok("cat", "oss://launcher-bucket/docs/hello.txt").out());
+            assertEquals("Re-encrypted 1 objects in oss://launcher-bucket\n", ok("reencrypt", "oss://launcher-bucket").out());
+            assertTrue(ok("stat", "oss://launcher-bucket/docs/hello.txt").out().contains("x-oss-server-side-encryption: AES256\n"));
+            assertEquals("Verified 1 objects (24 bytes) in oss://launcher-bucket: all authentic\n", ok("verify", "oss://launcher-bucket").out());
+            Result r = run("cat", "oss://launcher-bucket/missing");
+            assertEquals(1, r.status(), r.toString());
+            assertEquals("ssefs: NoSuchKey: The specified key does not exist. Object: oss://launcher-bucket/missing\n", r.err());
+        }
     }
 
     @Test
@@ -256,26 +327,6 @@ class LauncherIT {
         Result r = run("--principal", "reader", "key", "generate-data-key", id);
         assertEquals(1, r.status(), r.toString());
         assertEquals("ssefs: AccessDenied: This request is forbidden by kms.\n", r.err());
-    }
-
-    @Test
-    @DisplayName("objects: mb, cp up with SSE-KMS, stat headers, cat, reencrypt, verify")
-    void objects() throws Exception {
-        String id = newKey();
-        ok("mb", "oss://launcher-bucket");
-        Files.writeString(work.resolve("hello.txt"), "hello from the launcher\n");
-        ok("cp", "hello.txt", "oss://launcher-bucket/docs/", "--meta",
-                "x-oss-server-side-encryption:KMS#x-oss-server-side-encryption-key-id:" + id);
-        List<String> headers = ok("stat", "oss://launcher-bucket/docs/hello.txt").out().lines().toList();
-        assertTrue(headers.containsAll(List.of("Content-Length: 24", "x-oss-server-side-encryption: KMS",
-                "x-oss-server-side-encryption-key-id: " + id)), headers.toString());
-        assertEquals("hello from the launcher\n", ok("cat", "oss://launcher-bucket/docs/hello.txt").out());
-        assertEquals("Re-encrypted 1 objects in oss://launcher-bucket\n", ok("reencrypt", "oss://launcher-bucket").out());
-        assertTrue(ok("stat", "oss://launcher-bucket/docs/hello.txt").out().contains("x-oss-server-side-encryption: AES256\n"));
-        assertEquals("Verified 1 objects (24 bytes) in oss://launcher-bucket: all authentic\n", ok("verify", "oss://launcher-bucket").out());
-        Result r = run("cat", "oss://launcher-bucket/missing");
-        assertEquals(1, r.status(), r.toString());
-        assertEquals("ssefs: NoSuchKey: The specified key does not exist. Object: oss://launcher-bucket/missing\n", r.err());
     }
 
     @Nested

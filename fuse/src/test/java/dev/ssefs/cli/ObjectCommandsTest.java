@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -161,9 +160,7 @@ class ObjectCommandsTest {
             assertTrue(st.contains("x-oss-server-side-encryption: AES256"), st.toString());
             assertFalse(st.stream().anyMatch(l -> l.startsWith("x-oss-server-side-encryption-key-id")), st.toString());
 
-            CliRun.Result cat = ok("cat", "oss://bkt/dir/blob.bin");
-            assertArrayEquals(content, cat.out().getBytes(StandardCharsets.ISO_8859_1).length == content.length
-                    ? cat.out().getBytes(StandardCharsets.ISO_8859_1) : catBytes("oss://bkt/dir/blob.bin"));
+            assertArrayEquals(content, catBytes("oss://bkt/dir/blob.bin"), "cat writes the exact bytes");
             ok("cp", "oss://bkt/dir/blob.bin", "down.bin");
             assertArrayEquals(content, Files.readAllBytes(dir.resolve("down.bin")));
             Files.createDirectory(dir.resolve("into"));
@@ -250,6 +247,68 @@ class ObjectCommandsTest {
             assertEquals("x/y/", level.path("CommonPrefixes").get(0).asText());
             String table = ok("ls", "-d", "oss://bkt/x/").out();
             assertTrue(table.contains("oss://bkt/x/y/") && table.endsWith("Object Number is: 2, Dir Number is: 1\n"), table);
+        }
+
+        @Test
+        @DisplayName("cp -r: a local tree up, a prefix down, a prefix to another bucket")
+        void recursive() throws Exception {
+            ok("mb", "oss://bkt");
+            ok("mb", "oss://other", "--sse-algorithm", "none");
+            Path tree = Files.createDirectories(dir.resolve("tree/sub/deeper"));
+            Files.writeString(dir.resolve("tree/a.txt"), "A");
+            Files.writeString(dir.resolve("tree/sub/b.txt"), "BB");
+            Files.writeString(tree.resolve("c.txt"), "CCC");
+            assertEquals("Copied 3 objects (6 bytes): tree -> oss://bkt/up\n", ok("cp", "-r", "tree", "oss://bkt/up").out());
+            JsonNode listed = json("ls", "oss://bkt/up/").path("Contents");
+            assertEquals(List.of("up/a.txt", "up/sub/b.txt", "up/sub/deeper/c.txt"),
+                    List.of(listed.get(0).path("Key").asText(), listed.get(1).path("Key").asText(), listed.get(2).path("Key").asText()));
+
+            ok("cp", "-r", "oss://bkt/up", "down");
+            assertEquals("CCC", Files.readString(dir.resolve("down/sub/deeper/c.txt")));
+            assertEquals("A", Files.readString(dir.resolve("down/a.txt")));
+
+            assertEquals("Copied 3 objects (6 bytes): oss://bkt/up/ -> oss://other/copy\n",
+                    ok("cp", "-r", "oss://bkt/up/", "oss://other/copy", "--meta", "x-oss-server-side-encryption:SM4").out());
+            assertTrue(stat("oss://other/copy/sub/b.txt").contains("x-oss-server-side-encryption: SM4"));
+        }
+
+        @Test
+        @DisplayName("cp -r down never writes outside the destination, whatever the keys say")
+        void traversal() throws Exception {
+            ok("mb", "oss://bkt");
+            file("x.txt", "evil");
+            ok("cp", "x.txt", "oss://bkt/t/../../escape.txt");
+            ok("cp", "x.txt", "oss://bkt/t/ok.txt");
+            CliRun.Result r = cli.run("cp", "-r", "oss://bkt/t", "dest");
+            assertEquals(0, r.status(), r.toString());
+            assertEquals("ssefs: cp: skipping oss://bkt/t/../../escape.txt: not a path inside " + dir.resolve("dest") + "\n", r.err());
+            assertEquals("Copied 1 objects (4 bytes): oss://bkt/t -> dest\n", r.out());
+            assertFalse(Files.exists(dir.resolve("escape.txt")));
+            assertFalse(Files.exists(dir.getParent().resolve("escape.txt")));
+            assertEquals("evil", Files.readString(dir.resolve("dest/ok.txt")));
+        }
+
+        @Test
+        @DisplayName("ls, cp -r and reencrypt walk every page of a listing")
+        void everyPage() throws Exception {
+            ok("mb", "oss://bkt");
+            file("a.txt", "a");
+            for (int i = 0; i < 7; i++) {
+                ok("cp", "a.txt", "oss://bkt/d/k" + i);
+            }
+            // the same stores, but ListObjects answers at most 2 keys a page
+            CliRun paged = new CliRun(dir, smallPages(stores, 2));
+            CliRun.Result r = paged.run("--json", "ls", "oss://bkt");
+            assertEquals(0, r.status(), r.toString());
+            JsonNode contents = Output.JSON.readTree(r.out()).path("Contents");
+            assertEquals(7, contents.size());
+            assertEquals("d/k6", contents.get(6).path("Key").asText());
+            String table = paged.run("ls", "oss://bkt/d/").out();
+            assertEquals(9, table.lines().count(), "header, 7 rows, count: " + table);
+            assertTrue(table.endsWith("Object Number is: 7\n"));
+            assertEquals("Copied 7 objects (7 bytes): oss://bkt/d -> down\n", paged.run("cp", "-r", "oss://bkt/d", "down").out());
+            assertEquals("Re-encrypted 7 objects in oss://bkt\n", paged.run("reencrypt", "oss://bkt", "--sse-algorithm", "SM4").out());
+            assertTrue(stat("oss://bkt/d/k6").contains("x-oss-server-side-encryption: SM4"));
         }
 
         @Test
@@ -349,6 +408,15 @@ class ObjectCommandsTest {
             CliRun.Result cat = cli.run("cat", "oss://bkt/bad.txt");
             assertEquals(1, cat.status());
             assertEquals("", cat.out(), "no wrong bytes");
+            assertTrue(cat.err().startsWith("ssefs: integrity check failed for "), cat.err());
+            assertTrue(cat.err().contains("bad.txt"), cat.err());
+            assertFalse(cat.err().contains("\tat "), cat.err());
+            CliRun.Result down = cli.run("cp", "oss://bkt/bad.txt", "bad-copy.txt");
+            assertEquals(1, down.status());
+            assertFalse(Files.exists(dir.resolve("bad-copy.txt")), "a failed download leaves no file");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".ssefs-part")), "nor a temporary file");
+            }
         }
 
         Set<Path> blobs() throws Exception {
@@ -356,6 +424,49 @@ class ObjectCommandsTest {
                 return new HashSet<>(s.filter(Files::isRegularFile).toList());
             }
         }
+    }
+
+    /** A provider over the same stores whose ListObjects returns at most {@code pageSize} entries a page. */
+    static StoreProvider smallPages(TestStores real, int pageSize) {
+        return new StoreProvider() {
+            @Override
+            public dev.ssefs.keys.KeyManagement keys() {
+                return real.keys();
+            }
+
+            @Override
+            public dev.ssefs.objectcore.ObjectStore objects() {
+                dev.ssefs.objectcore.ObjectStore store = real.objects();
+                return new dev.ssefs.objectcore.ObjectStore() {
+                    @Override
+                    public dev.ssefs.objectcore.Oss as(String principal) {
+                        dev.ssefs.objectcore.Oss oss = store.as(principal);
+                        return (dev.ssefs.objectcore.Oss) java.lang.reflect.Proxy.newProxyInstance(
+                                dev.ssefs.objectcore.Oss.class.getClassLoader(), new Class<?>[] {dev.ssefs.objectcore.Oss.class},
+                                (proxy, method, args) -> {
+                                    if (method.getName().equals("listObjects")) {
+                                        args[4] = Math.min((Integer) args[4], pageSize);
+                                    }
+                                    try {
+                                        return method.invoke(oss, args);
+                                    } catch (java.lang.reflect.InvocationTargetException e) {
+                                        throw e.getCause();
+                                    }
+                                });
+                    }
+
+                    @Override
+                    public void close() {
+                        // the real stores are closed by the test
+                    }
+                };
+            }
+
+            @Override
+            public Path dataDir() {
+                return real.dataDir();
+            }
+        };
     }
 
     @Test

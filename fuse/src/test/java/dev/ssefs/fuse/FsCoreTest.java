@@ -203,7 +203,9 @@ class FsCoreTest {
                 fs.write(fh, off, ByteBuffer.wrap(data, off, Math.min(131072, data.length - off)));
             }
             assertEquals(data.length, fs.fgetattr(fh).size());
+            assertEquals(1, oss.openWriters.get(), "streaming into one writer, no staging");
             fs.release(fh);
+            assertEquals(0, oss.openWriters.get());
             assertArrayEquals(data, oss.data(B, "big"));
             assertArrayEquals(data, get("/big"));
         }

@@ -45,6 +45,7 @@ final class InMemoryOss implements Oss {
     volatile boolean diskFull;
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger commits = new AtomicInteger();
+    final AtomicInteger openWriters = new AtomicInteger();
     private final AtomicLong etags = new AtomicLong();
 
     InMemoryOss() {
@@ -226,6 +227,8 @@ final class InMemoryOss implements Oss {
     @Override public String uploadPart(String b, String k, String u, int n, InputStream d, Map<String, String> h) { throw new UnsupportedOperationException(); }
     @Override public ObjectMeta completeMultipartUpload(String b, String k, String u, SortedMap<Integer, String> p) { throw new UnsupportedOperationException(); }
     @Override public void abortMultipartUpload(String b, String k, String u) { throw new UnsupportedOperationException(); }
+    @Override public ObjectMeta completeMultipartUpload(String b, String k, String u, List<CompletedPart> p) { throw new UnsupportedOperationException(); }
+    @Override public dev.ssefs.objectcore.VerifyReport verify(String b, String p, dev.ssefs.objectcore.VerifyReport.Listener l) { throw new UnsupportedOperationException(); }
 
     @Override
     public ObjectReader openReader(String bucket, String key) {
@@ -257,6 +260,7 @@ final class InMemoryOss implements Oss {
         Map<String, String> sse = sseFor(bucket, headers);
         Map<String, String> user = userMeta(headers);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        openWriters.incrementAndGet();
         return new ObjectWriter() {
             boolean done;
 
@@ -272,13 +276,17 @@ final class InMemoryOss implements Oss {
             public ObjectMeta commit() throws IOException {
                 if (done) throw new IOException("writer closed");
                 done = true;
+                openWriters.decrementAndGet();
                 if (diskFull) throw new IOException("No space left on device");
                 String k = sse.get("x-oss-server-side-encryption-key-id");
                 if (k != null) checkKey(k);
                 return store(bucket, key, out.toByteArray(), sse, user, attrs);
             }
 
-            @Override public void close() { done = true; }
+            @Override public void close() {
+                if (!done) openWriters.decrementAndGet();
+                done = true;
+            }
         };
     }
 

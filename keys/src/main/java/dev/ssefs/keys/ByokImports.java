@@ -14,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -140,7 +139,7 @@ final class ByokImports {
     }
 
     private Kms.KeyMetadata deleteMaterial(String keyId) {
-        return registry.transition(keyId, "DeleteKeyMaterial", r -> {
+        return registry.transition(keyId, r -> {
             requireExternal(r, "DeleteKeyMaterial");
             if (KeyStates.PENDING_DELETION.equals(r.state)) {
                 throw KmsErrors.stateModifiedFailed(r.state, "DeleteKeyMaterial");
@@ -190,9 +189,5 @@ final class ByokImports {
     static String pem(byte[] der) {
         String b64 = Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der);
         return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";
-    }
-
-    static List<String> algorithms() {
-        return new ArrayList<>(WRAPPING_ALGORITHMS);
     }
 }

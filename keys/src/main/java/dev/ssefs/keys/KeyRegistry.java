@@ -282,7 +282,7 @@ final class KeyRegistry {
     }
 
     LiveKey enableKey(String keyId) {
-        return transition(keyId, "EnableKey", r -> {
+        return transition(keyId, r -> {
             rejectServiceKey(r, "EnableKey");
             switch (r.state) {
                 case KeyStates.ENABLED, KeyStates.DISABLED -> r.state = KeyStates.ENABLED;
@@ -292,7 +292,7 @@ final class KeyRegistry {
     }
 
     LiveKey disableKey(String keyId) {
-        return transition(keyId, "DisableKey", r -> {
+        return transition(keyId, r -> {
             rejectServiceKey(r, "DisableKey");
             switch (r.state) {
                 case KeyStates.ENABLED, KeyStates.DISABLED -> r.state = KeyStates.DISABLED;
@@ -305,7 +305,7 @@ final class KeyRegistry {
         if (days < 7 || days > 30) {
             throw KmsErrors.invalidParameter("PendingWindowInDays must be between 7 and 30, not " + days + ".");
         }
-        return transition(keyId, "ScheduleKeyDeletion", r -> {
+        return transition(keyId, r -> {
             rejectServiceKey(r, "ScheduleKeyDeletion");
             if (KeyStates.PENDING_DELETION.equals(r.state)) {
                 throw KmsErrors.stateModifiedFailed(r.state, "ScheduleKeyDeletion");
@@ -316,7 +316,7 @@ final class KeyRegistry {
     }
 
     LiveKey cancelKeyDeletion(String keyId) {
-        return transition(keyId, "CancelKeyDeletion", r -> {
+        return transition(keyId, r -> {
             if (!KeyStates.PENDING_DELETION.equals(r.state)) {
                 throw KmsErrors.stateModifiedFailed(r.state, "CancelKeyDeletion");
             }
@@ -351,7 +351,7 @@ final class KeyRegistry {
         void apply(KeyRecord r);
     }
 
-    LiveKey transition(String keyId, String action, Mutation m) {
+    LiveKey transition(String keyId, Mutation m) {
         writeLock.lock();
         try {
             LiveKey k = existing(keyId);
@@ -520,9 +520,5 @@ final class KeyRegistry {
             for (KeyRecord.ImportSession s : k.record.imports) out.add(s.privateKeyPkcs8.clone());
         }
         return out;
-    }
-
-    void close() {
-        for (LiveKey k : keys.values()) k.destroy();
     }
 }

@@ -195,8 +195,4 @@ final class ServiceKeyRings implements OssKeyService {
             registry.unlock();
         }
     }
-
-    void close() {
-        for (LiveRing r : rings.values()) for (WrappingAlgorithm.MasterKey k : r.versions.values()) k.destroy();
-    }
 }

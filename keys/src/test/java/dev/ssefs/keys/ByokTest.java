@@ -288,9 +288,10 @@ class ByokTest {
         void garbage() throws Exception {
             String id = externalKey(null);
             Kms.ImportParameters p = root.getParametersForImport(id, "RSAES_PKCS1_V1_5", "RSA_2048");
-            KmsException e = assertThrows(KmsException.class, () -> root.importKeyMaterial(id, new byte[256], p.importToken(), 0));
-            assertEquals("InvalidKeyMaterial", e.code());
-            assertEquals(400, e.httpStatus());
+            assertKmsError(400, "InvalidKeyMaterial", "The key material is invalid. The EncryptedKeyMaterial cannot be "
+                    + "decrypted with this ImportToken's private key; wrap it with the PublicKey from the same "
+                    + "GetParametersForImport call, using RSAES_PKCS1_V1_5.",
+                    () -> root.importKeyMaterial(id, new byte[256], p.importToken(), 0));
         }
 
         @Test

@@ -188,6 +188,31 @@ class KeyStoreTest {
         }
 
         @Test
+        @DisplayName("GenerateDataKey, Encrypt, Decrypt, DescribeKey, service data keys and policy checks never write to disk")
+        void hotPathWritesNothing() throws IOException {
+            Path dir = tmp.resolve("data");
+            try (EmbeddedKms kms = open(dir, pass("pw"))) {
+                Kms root = kms.as("root");
+                String id = root.createKey(new Kms.CreateKeyRequest(null, null, null, true, Duration.ofDays(7))).keyId();
+                kms.policies().putPolicy("app", "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"kms:*\",\"Resource\":\"*\"}]}");
+                kms.oss().generateServiceDataKey("AES256", 32, null);
+                kms.oss().generateServiceDataKey("SM4", 16, null);
+                Map<String, String> before = snapshot(dir);
+                for (int i = 0; i < 200; i++) {
+                    Kms k = kms.as(i % 2 == 0 ? "root" : "app");
+                    Kms.DataKey dk = k.generateDataKey(id, null, null, Map.of("i", "" + i));
+                    k.decrypt(dk.ciphertextBlob(), Map.of("i", "" + i));
+                    k.decrypt(k.encrypt(id, new byte[]{1, 2}, null).ciphertextBlob(), null);
+                    k.describeKey(id);
+                    kms.oss().decryptServiceDataKey(kms.oss().generateServiceDataKey("SM4", 16, null).ciphertextBlob(), null);
+                    kms.policies().isAllowed("app", "oss:GetObject", "acs:oss:*:1:b/k");
+                    clock.advance(Duration.ofMinutes(1));
+                }
+                assertEquals(before, snapshot(dir));
+            }
+        }
+
+        @Test
         @DisplayName("a closed KMS refuses further calls")
         void closed() {
             EmbeddedKms kms = open(tmp.resolve("data"), pass("pw"));
@@ -270,6 +295,19 @@ class KeyStoreTest {
             assertEquals(dir.toAbsolutePath().resolve("keys.db") + " is corrupted: record '" + name
                     + "' fails authentication; nothing was changed", e.getMessage());
             assertEquals(before, snapshot(dir));
+        }
+
+        @Test
+        @DisplayName("tampered Argon2id parameters (which could otherwise make us allocate without bound)")
+        void tamperedKdfParameters() throws IOException {
+            Path dir = populatedStore();
+            try (DB db = DBMaker.fileDB(dir.resolve("keys.db").toFile()).transactionEnable().make()) {
+                db.hashMap("ssefs.meta", Serializer.STRING, Serializer.BYTE_ARRAY).open()
+                        .put("kdf.params", java.nio.ByteBuffer.allocate(12).putInt(1 << 30).putInt(1).putInt(1).array());
+                db.commit();
+            }
+            assertRefusedUnchanged(dir, pass("right"), dir.toAbsolutePath().resolve("keys.db")
+                    + " is corrupted: implausible Argon2id parameters m=1073741824KiB t=1 p=1; nothing was changed");
         }
 
         @Test

@@ -116,13 +116,20 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** Only the command words, never option values (they may name secrets' files, never secrets, but keep it short). */
-    private static String commandName(String[] args) {
+    private static final java.util.Set<String> GLOBALS_WITH_VALUE = java.util.Set.of("--data-dir", "--passphrase-file",
+            "--root-key-file", "--principal");
+
+    /** The command words only (e.g. "ssefs key disable"), never option values or arguments beyond them. */
+    static String commandName(String[] args) {
         StringBuilder b = new StringBuilder("ssefs");
-        for (String a : args) {
-            if (a.startsWith("-")) break;
+        int words = 0;
+        for (int i = 0; i < args.length && words < 2; i++) {
+            String a = args[i];
+            if (GLOBALS_WITH_VALUE.contains(a)) { i++; continue; }
+            if (a.startsWith("-")) continue;
+            if (a.contains("://") || a.startsWith("/")) break;
             b.append(' ').append(a);
-            if (b.length() > 80) break;
+            words++;
         }
         return b.toString();
     }

@@ -60,6 +60,10 @@ public final class Daemon implements AutoCloseable {
         current = d;
         d.writePidFile();
         LOG.info("daemon " + ProcessHandle.current().pid() + " serves " + dataDir + " on " + d.control.socket());
+        if (!java.nio.charset.Charset.defaultCharset().equals(java.nio.charset.StandardCharsets.UTF_8)) {
+            LOG.warning("the JVM's charset is " + java.nio.charset.Charset.defaultCharset() + ": non-ASCII file names will be"
+                    + " mangled; run with LANG=C.UTF-8 or -Dfile.encoding=UTF-8 (SSEFS_JAVA_OPTS)");
+        }
         return d;
     }
 

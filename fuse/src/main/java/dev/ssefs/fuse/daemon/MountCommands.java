@@ -31,6 +31,12 @@ public final class MountCommands {
     /** JVM options of a started daemon (default: a lean heap; the mount is long-lived so C2 stays on). */
     public static final String ENV_DAEMON_JAVA_OPTS = "SSEFS_DAEMON_JAVA_OPTS";
     public static final String LOG_NAME = "ssefs.log";
+    /**
+     * A lean heap that stays under 256 MiB resident while GiBs are copied (staging is bounded per open file and
+     * sequential writes stream); full JIT for a long-lived process; UTF-8 file names whatever the locale
+     * (JDK 17 takes the platform charset from LANG, and jnr decodes FUSE paths with it).
+     */
+    public static final String DEFAULT_DAEMON_JAVA_OPTS = "-Xms32m -Xmx256m -XX:+UseSerialGC -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8";
 
     /** What the command line knows when it runs mount or umount. */
     public record Context(Path dataDir, String principal, Path cwd, Map<String, String> env, PrintStream out,
@@ -111,9 +117,10 @@ public final class MountCommands {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
         cmd.add(javaBinary());
-        String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, "-Xms32m -Xmx256m -XX:+UseSerialGC");
+        String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.ssefs.cli.Main");

@@ -20,6 +20,7 @@ public interface BlobStore {
     /** @return whether a blob was deleted */
     boolean delete(String blobId) throws IOException;
 
+    /** Whether a blob with this id is present, committed or not (as in {@link #list()}). */
     boolean exists(String blobId) throws IOException;
 
     /** Every blob id present, committed or not (to reclaim never-published blobs on open), sorted. */

@@ -38,6 +38,7 @@ public final class FileBlobStore implements BlobStore {
         this.posix = root.getFileSystem().supportedFileAttributeViews().contains("posix");
         if (!Files.isDirectory(root)) {
             Files.createDirectories(root, dirAttributes());
+            if (root.toAbsolutePath().getParent() != null) forceDirectory(root.toAbsolutePath().getParent());
         }
     }
 

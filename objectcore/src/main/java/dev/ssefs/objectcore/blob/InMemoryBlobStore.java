@@ -86,7 +86,7 @@ public final class InMemoryBlobStore implements BlobStore {
 
     @Override
     public boolean exists(String blobId) {
-        return committed.containsKey(BlobIds.requireValid(blobId));
+        return committed.containsKey(BlobIds.requireValid(blobId)) || pending.containsKey(blobId);
     }
 
     @Override

@@ -90,6 +90,7 @@ class FileBlobStoreTest {
             try (BlobWriter w = store.create(id)) {
                 w.write(ByteBuffer.wrap(new byte[10]));
                 assertEquals(List.of(id), store.list(), "an uncommitted blob is listed (for reclaiming)");
+                assertTrue(store.exists(id));
             }
             assertFalse(store.exists(id));
             assertEquals(List.of(), store.list());

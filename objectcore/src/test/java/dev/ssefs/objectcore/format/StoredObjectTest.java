@@ -192,6 +192,7 @@ class StoredObjectTest {
         BlobWriter w = store.create("aaaa0001");
         w.write(ByteBuffer.wrap(new byte[] {1, 2}));
         assertEquals(List.of("aaaa0001"), store.list());
+        assertTrue(store.exists("aaaa0001"));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> store.open("aaaa0001"));
         assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> store.create("aaaa0001"));
         w.commit();
