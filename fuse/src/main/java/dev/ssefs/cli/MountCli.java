@@ -39,7 +39,7 @@ final class MountCli {
         StoreProvider stores = inv.stores();
         return new MountCommands.Context(inv.globals().dataDir(), inv.principal(), inv.cwd(), inv.env(), inv.out(),
                 inv.err(), stores::objects, stores instanceof AutoCloseable c ? c : null,
-                (args, cwd, in, out, err, env) -> Main.run(args, cwd, in, out, err, env, stores),
+                (args, cwd, in, out, err, env) -> Main.runForwarded(args, cwd, in, out, err, env, stores),
                 childArgs.toArray(new String[0]));
     }
 
