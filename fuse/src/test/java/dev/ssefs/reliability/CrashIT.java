@@ -202,7 +202,7 @@ class CrashIT {
                     int cyc = cycle;
                     Thread w = new Thread(() -> workload(dir, wr, cyc, stop), "crash-workload");
                     w.start();
-                    Thread.sleep(30 + r.nextInt(500));
+                    Thread.sleep(20 + r.nextInt(380));
                     daemon.destroyForcibly(); // SIGKILL
                     assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon died");
                     stop.set(true);

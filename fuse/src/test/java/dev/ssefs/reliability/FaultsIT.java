@@ -50,6 +50,7 @@ class FaultsIT {
     @DisplayName("full data dir: the failing write or close returns ENOSPC/EIO, the old version stays readable, the mount keeps serving")
     void fullDisk() throws Exception {
         assumeTrue(Sh.fuseUsable(), "/dev/fuse or libfuse2 missing");
+        assumeTrue(Store.isRoot(), "mounting a tmpfs needs root");
         Store store = onTmpfs("full", "6m");
         try (store) {
             store.ok("mb", "oss://full", "--sse-algorithm", "AES256");
@@ -91,6 +92,7 @@ class FaultsIT {
     @DisplayName("read-only data dir (blobs and spool bind-mounted read-only): writes fail (EROFS/EIO), reads work, the old version stays; writable again: writes work")
     void readOnlyDataDir() throws Exception {
         assumeTrue(Sh.fuseUsable(), "/dev/fuse or libfuse2 missing");
+        assumeTrue(Store.isRoot(), "bind mounts need root");
         // as root, modes do not stop writes, and a running daemon keeps meta.db open for writing (a remount ro of
         // the whole file system is refused as busy): read-only bind mounts over where the data goes are what bites
         try (Store store = Store.withRootKey("ro")) {

@@ -152,6 +152,11 @@ final class Store implements AutoCloseable {
         return p;
     }
 
+    /** Root may mount file systems (tmpfs, bind mounts) and drop caches; other users skip what needs it. */
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
     /** The pid in DATA_DIR/ssefs.pid (the daemon of a detached mount). */
     long daemonPid() throws IOException {
         return Long.parseLong(Files.readString(data.resolve("ssefs.pid")).trim());
