@@ -327,15 +327,29 @@ public final class FsCore {
                 if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
             }
             String fromPrefix = fromKey + "/";
-            for (OpenFile of : files.under(fromPrefix)) of.commit();
-            oss.rename(bucket, fromPrefix, toKey + "/", true);
-            files.rekeyPrefix(fromPrefix, toKey + "/");
+            // open files below are committed and held still (in key order: no deadlock) until re-keyed
+            List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
+            open.sort(java.util.Comparator.comparing(OpenFile::key));
+            open.forEach(of -> of.lock.writeLock().lock());
+            try {
+                for (OpenFile of : open) of.commit();
+                oss.rename(bucket, fromPrefix, toKey + "/", true);
+                files.rekeyPrefix(fromPrefix, toKey + "/");
+            } finally {
+                open.forEach(of -> of.lock.writeLock().unlock());
+            }
         } else {
             if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
             OpenFile of = files.get(fromKey);
-            if (of != null) of.commit();
-            oss.rename(bucket, fromKey, toKey, false);
-            files.rekey(fromKey, toKey);
+            // a write through an open handle cannot slip in between the commit and the re-keying
+            if (of != null) of.lock.writeLock().lock();
+            try {
+                if (of != null) of.commit();
+                oss.rename(bucket, fromKey, toKey, false);
+                files.rekey(fromKey, toKey);
+            } finally {
+                if (of != null) of.lock.writeLock().unlock();
+            }
         }
     }
 
