@@ -286,13 +286,17 @@ public final class FsCore {
     public void unlink(String path) {
         String key = ObjectPaths.key(path);
         OpenFile open = files.get(key);
-        ObjectMeta m = head(key);
-        if (m == null && open == null) {
-            if (head(key + "/") != null || hasChildren(key + "/")) throw new FsException(Errno.EISDIR, "is a directory: " + path);
-            throw FsException.noEntry(path);
+        if (open == null) {
+            if (head(key) == null) {
+                if (head(key + "/") != null || hasChildren(key + "/")) throw new FsException(Errno.EISDIR, "is a directory: " + path);
+                throw FsException.noEntry(path);
+            }
+            oss.deleteObject(bucket, key);
+            return;
         }
+        // marking it unlinked waits for a commit in progress and stops later ones; then what was committed goes
         files.unlink(key);
-        if (m != null) oss.deleteObject(bucket, key);
+        if (head(key) != null) oss.deleteObject(bucket, key);
     }
 
     public void symlink(String target, String linkPath, int uid, int gid) throws IOException {
