@@ -78,6 +78,18 @@ class FaultsIT {
                 assertTrue(out.contains("No space left on device") || out.contains("Input/output error"), out);
                 assertTrue(out.contains("OLD-KEPT"), out);
                 assertTrue(out.endsWith("small\n"), out);
+                // the disk so full that metadata commits (meta.db's journal) fail: mkdir, chmod and mv fail cleanly;
+                // once space is freed the mount serves again (one failed commit must not close the store for good)
+                String meta = Sh.ok(store.work, """
+                        fallocate -l $(( $(df -k --output=avail "$D" | tail -1) * 1024 )) "$D/filler" || true
+                        for i in 1 2 3 4 5 6; do mkdir "$M/dir$i"; chmod 600 "$M/small"; mv "$M/small" "$M/small2" && mv "$M/small2" "$M/small"; done 2>&1 | sort -u
+                        rm -f "$D/filler"
+                        mkdir "$M/after" && echo again > "$M/after/f" && cat "$M/after/f"
+                        cmp keep.bin "$M/keep" && echo OLD-KEPT
+                        """.replace("$M", mnt.toString()).replace("$D", store.data.toString()));
+                cases += 2;
+                assertFalse(meta.contains("Input/output error"), "a full disk is ENOSPC, not EIO:\n" + meta);
+                assertTrue(meta.contains("again\nOLD-KEPT"), "the mount serves again once space is freed:\n" + meta);
                 Sh.Result v = store.run("verify", "oss://full", "--no-progress");
                 assertEquals(0, v.exit(), v.toString());
             } finally {
