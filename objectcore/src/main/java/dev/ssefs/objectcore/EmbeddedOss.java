@@ -284,7 +284,16 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
+            // reopened index then holds the change, so the blob is freed only if the index does not reference it
+            // (if that cannot be told now, reclamation frees it at the next open)
+            boolean published;
+            try {
+                published = meta.isLiveBlob(rec.blobId());
+            } catch (RuntimeException unknown) {
+                published = true;
+            }
+            if (!published) store.deleteBlobs(List.of(rec.blobId()));
             throw e;
         }
         if (c.value() != rec) store.deleteBlobs(List.of(rec.blobId()));
@@ -719,7 +728,16 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
+            // reopened index then holds the change, so the blob is freed only if the index does not reference it
+            // (if that cannot be told now, reclamation frees it at the next open)
+            boolean published;
+            try {
+                published = meta.isLiveBlob(rec.blobId());
+            } catch (RuntimeException unknown) {
+                published = true;
+            }
+            if (!published) store.deleteBlobs(List.of(rec.blobId()));
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());
