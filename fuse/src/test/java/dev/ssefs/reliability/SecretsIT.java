@@ -80,27 +80,34 @@ class SecretsIT {
         }
     }
 
-    static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
-            return i;
-        }
-        return -1;
-    }
-
-    /** Asserts that none of {@code needles} (name -> bytes) occurs in any of {@code files}. */
+    /** Asserts that none of {@code needles} (name -> bytes, 4 bytes or more) occurs in any of {@code files}. */
     void assertNowhere(List<Path> files, Map<String, byte[]> needles) {
+        // one pass per file: candidates by their first four bytes, then a full comparison
+        Map<Integer, List<Map.Entry<String, byte[]>>> byPrefix = new java.util.HashMap<>();
+        for (var n : needles.entrySet()) {
+            assertTrue(n.getValue().length >= 4, n.getKey());
+            byPrefix.computeIfAbsent(java.nio.ByteBuffer.wrap(n.getValue(), 0, 4).getInt(), k -> new ArrayList<>()).add(n);
+        }
         List<String> found = new ArrayList<>();
         for (Path f : files) {
             byte[] b;
             try {
                 b = Files.readAllBytes(f);
-            } catch (IOException e) {
+            } catch (IOException | OutOfMemoryError e) {
                 continue;
             }
             scanned++;
-            for (var n : needles.entrySet()) if (indexOf(b, n.getValue()) >= 0) found.add(n.getKey() + " in " + f);
+            for (int i = 0; i + 4 <= b.length; i++) {
+                int head = ((b[i] & 0xff) << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+                List<Map.Entry<String, byte[]>> c = byPrefix.get(head);
+                if (c == null) continue;
+                for (var n : c) {
+                    byte[] v = n.getValue();
+                    if (i + v.length <= b.length && java.util.Arrays.equals(b, i, i + v.length, v, 0, v.length)) {
+                        found.add(n.getKey() + " in " + f + " at " + i);
+                    }
+                }
+            }
         }
         assertEquals(List.of(), found, "secrets at rest");
     }
@@ -140,6 +147,8 @@ class SecretsIT {
                 while (!new String(open.getInputStream().readNBytes(8)).startsWith("written") && System.currentTimeMillis() < end) {
                     Thread.sleep(50);
                 }
+                // the scanner finds what it looks for (the plaintext source in the skipped scratch dir)
+                assertThrows(AssertionError.class, () -> assertNowhere(List.of(scratch.resolve("src.txt")), plain));
                 assertNowhere(files(roots, scratch, since), plain);
             } finally {
                 if (open != null) open.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
