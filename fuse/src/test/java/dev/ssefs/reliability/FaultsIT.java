@@ -97,6 +97,7 @@ class FaultsIT {
             }
         } finally {
             unmountTmpfs(store.data);
+            store.deleteTree();
         }
     }
 

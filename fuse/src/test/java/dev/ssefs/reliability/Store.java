@@ -259,6 +259,12 @@ final class Store implements AutoCloseable {
             for (Path m : mountPoints) Sh.lazyUnmount(m);
             assertEquals(List.of(), Sh.mountsContaining(work.toString()).stream().filter(l -> l.contains("fuse")).toList(),
                     "no mount left behind");
+            Sh.deleteTree(work); // skipped while anything (e.g. a test's tmpfs) is still mounted under it
         }
+    }
+
+    /** Deletes the work tree once the test has unmounted what it mounted under it. */
+    void deleteTree() throws IOException {
+        Sh.deleteTree(work);
     }
 }
