@@ -1,5 +1,6 @@
 package dev.ssefs.objectcore.internal;
 
+import dev.ssefs.keys.store.JournaledVolume;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBException;

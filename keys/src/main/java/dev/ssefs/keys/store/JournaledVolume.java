@@ -1,4 +1,4 @@
-package dev.ssefs.objectcore.internal;
+package dev.ssefs.keys.store;
 
 import org.mapdb.DataInput2;
 import org.mapdb.volume.FileChannelVol;
@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
 
 /**
- * A MapDB {@link Volume} whose {@link #sync()} is atomic, so that meta.db survives a crash at any instant.
+ * A MapDB {@link Volume} whose {@link #sync()} is atomic, so that a MapDB store (meta.db, keys.db) survives a crash at any instant.
  * <p>
  * Why: MapDB 3.1's write-ahead log ({@code transactionEnable()}) writes the WAL, then applies the changes to the main
  * file in place, but never replays a WAL on open; a process killed while a commit is being applied leaves a torn
@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  * written from a complete, forced journal. So the file always holds exactly the state of some commit.
  */
 public final class JournaledVolume extends Volume {
-    static final int PAGE = 4096;
+    public static final int PAGE = 4096;
     private static final long MAGIC = 0x5353454653_4A4E4CL; // "SSEFSJNL"
 
     private final File file;
@@ -67,7 +67,7 @@ public final class JournaledVolume extends Volume {
     }
 
     /** Applies a complete journal to the main file (again); discards a torn one. */
-    static void recover(Path file, Path journal) throws IOException {
+    public static void recover(Path file, Path journal) throws IOException {
         if (!Files.exists(journal)) return;
         byte[] j = Files.readAllBytes(journal);
         Parsed p = parse(j);

@@ -1,4 +1,4 @@
-package dev.ssefs.objectcore.internal;
+package dev.ssefs.keys.store;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
