@@ -2,6 +2,7 @@ package dev.ssefs.keys.store;
 
 import org.mapdb.DataInput2;
 import org.mapdb.volume.FileChannelVol;
+import org.mapdb.volume.SingleByteArrayVol;
 import org.mapdb.volume.Volume;
 
 import java.io.File;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -54,16 +56,56 @@ public final class JournaledVolume extends Volume {
     private boolean discarded;
 
     public JournaledVolume(File file) {
+        this(file, null);
+    }
+
+    /**
+     * Opens (creating if missing) and locks {@code file}, then replays a complete journal.
+     *
+     * @param verify if not null, called after the lock is taken and before anything on disk is touched, with a
+     *               read-only in-memory copy of what the file holds once its journal is replayed (the state of the last
+     *               commit); if it throws, the file is unlocked, nothing on disk has changed, and the exception is
+     *               rethrown. For small files only (the copy is in memory).
+     * @throws org.mapdb.DBException.FileLocked if another process (or this one) has the file open
+     */
+    public JournaledVolume(File file, Consumer<Volume> verify) {
         this.file = file;
         this.journal = Path.of(file.getPath() + ".journal");
+        // lock first: recovering while another process commits would replay or drop the journal it is writing
+        this.main = new FileChannelVol(file, false, 0L, 20, 0L);
         try {
+            if (verify != null) verify.accept(snapshot(file.toPath(), journal));
             recover(file.toPath(), journal);
         } catch (IOException e) {
+            main.close();
             throw new UncheckedIOException("cannot recover " + file + " from its journal: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            main.close();
+            throw e;
         }
-        this.main = new FileChannelVol(file, false, 0L, 20, 0L);
         this.size = main.length();
         this.fileLen = size;
+    }
+
+    /** The main file with a complete journal applied, in memory and read-only; the disk is not touched. */
+    static Volume snapshot(Path file, Path journal) throws IOException {
+        byte[] content = Files.readAllBytes(file);
+        if (Files.exists(journal)) {
+            Parsed p = parse(Files.readAllBytes(journal));
+            if (p != null) {
+                long end = p.size;
+                for (long no : p.pages.keySet()) end = Math.max(end, (no + 1) * PAGE);
+                if (end > Integer.MAX_VALUE - 8) throw new IOException(file + " is too large to verify in memory");
+                byte[] c = java.util.Arrays.copyOf(content, (int) Math.max(content.length, end));
+                for (Map.Entry<Long, byte[]> e : p.pages.entrySet()) {
+                    System.arraycopy(e.getValue(), 0, c, (int) (e.getKey() * PAGE), PAGE);
+                }
+                content = java.util.Arrays.copyOf(c, (int) p.size);
+            }
+        }
+        SingleByteArrayVol v = new SingleByteArrayVol(content.length);
+        v.putData(0, content, 0, content.length);
+        return v;
     }
 
     /** Applies a complete journal to the main file (again); discards a torn one. */
@@ -316,6 +358,13 @@ public final class JournaledVolume extends Volume {
             dirty.clear();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** fsync of a directory: makes the creation, rename or deletion of its entries durable. */
+    public static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 
