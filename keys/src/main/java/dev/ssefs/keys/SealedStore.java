@@ -113,8 +113,7 @@ final class SealedStore implements AutoCloseable {
         try {
             db = DBMaker.volumeDB(vol, true).make();
         } catch (RuntimeException | Error e) {
-            vol.discard();
-            vol.close();
+            vol.release();
             v[0].sealKey.destroy();
             throw new KeyStoreException("cannot open " + file + " for writing: " + describe(e), e);
         }
@@ -341,15 +340,27 @@ final class SealedStore implements AutoCloseable {
         }
     }
 
-    /** Drops every uncommitted change: the volume's dirty pages go, and MapDB is reopened from the last commit. */
+    /**
+     * Drops every uncommitted change: the volume's dirty pages go and MapDB is rebuilt on the volume, which holds the
+     * last commit (the file stays locked). If the last commit's outcome is unknown, keys.db is reopened instead so
+     * that its journal decides.
+     */
     private void rollback() {
-        volume.discard();
+        JournaledVolume v = volume;
+        boolean reopen = v.isFailed();
+        if (reopen) v.release(); else v.rollback();
         try {
             db.close();
         } catch (RuntimeException ignored) {
-            // the volume writes nothing after discard
+            // the volume writes nothing now
         }
-        openForWriting();
+        if (reopen) {
+            openForWriting();
+        } else {
+            v.reuse();
+            db = DBMaker.volumeDB(v, true).make();
+            records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+        }
     }
 
     private void openForWriting() {

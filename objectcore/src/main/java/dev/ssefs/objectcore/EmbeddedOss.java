@@ -269,7 +269,10 @@ final class EmbeddedOss implements Oss {
         }
     }
 
-    /** Publishes {@code rec} at bucket/key in one commit (after {@code precondition}); on failure frees the blob. */
+    /**
+     * Publishes {@code rec} at bucket/key in one commit (after {@code precondition}); on failure deletes the blob
+     * unless the index references it.
+     */
     private ObjectRecord publish(String bucket, String key, ObjectRecord rec, Function<ObjectRecord, ObjectRecord> precondition) {
         MetaStore.Committed<ObjectRecord> c;
         try {
@@ -284,7 +287,8 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(rec.blobId());
             throw e;
         }
         if (c.value() != rec) store.deleteBlobs(List.of(rec.blobId()));
@@ -621,7 +625,8 @@ final class EmbeddedOss implements Oss {
                 return null;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(part.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(part.blobId());
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());
@@ -690,7 +695,8 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(rec.blobId());
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());

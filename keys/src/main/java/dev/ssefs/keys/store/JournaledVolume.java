@@ -1,7 +1,7 @@
 package dev.ssefs.keys.store;
 
+import org.mapdb.DBException;
 import org.mapdb.DataInput2;
-import org.mapdb.volume.FileChannelVol;
 import org.mapdb.volume.SingleByteArrayVol;
 import org.mapdb.volume.Volume;
 
@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.OpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,29 +23,57 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 /**
- * A MapDB {@link Volume} whose {@link #sync()} is atomic, so that a MapDB store (meta.db, keys.db) survives a crash at any instant.
+ * A MapDB {@link Volume} whose {@link #sync()} is atomic, so that a MapDB store (meta.db, keys.db) survives a crash at
+ * any instant.
  * <p>
  * Why: MapDB 3.1's write-ahead log ({@code transactionEnable()}) writes the WAL, then applies the changes to the main
  * file in place, but never replays a WAL on open; a process killed while a commit is being applied leaves a torn
- * meta.db ("Broken bit parity"). So meta.db is a plain StoreDirect on this volume instead: every write lands in
+ * file ("Broken bit parity"). So the store is a plain StoreDirect on this volume instead: every write lands in
  * in-memory dirty pages (reads see them); {@code sync()} (StoreDirect's commit) writes all dirty pages to
- * {@code meta.db.journal} with a CRC, forces it, writes them into the main file, forces it, and empties the journal.
+ * {@code <file>.journal} with a CRC, forces it, writes them into the main file, forces it, and deletes the journal.
  * On open a complete journal is applied again (idempotent) and a torn one is discarded: the main file is only ever
  * written from a complete, forced journal. So the file always holds exactly the state of some commit.
+ * <p>
+ * <b>The outcome of a sync is never ambiguous.</b> Once the journal is forced the commit is decided: durable (a crash
+ * replays it). If applying it to the main file then fails (ENOSPC while the file grows, EIO), {@code sync()} still
+ * returns normally; the applied-or-not pages stay in memory as the committed state (reads see them), the journal stays
+ * on disk, and the apply is retried before the next commit (or replayed on the next open). {@code sync()} throws only
+ * when the commit is <em>not</em> durable: then the caller rolls back ({@link #rollback()}) and nothing of it survives.
+ * The one exception, a journal that was written but could neither be forced nor deleted, marks the volume
+ * {@link #isFailed() failed}: only reopening (which lets the journal decide) tells whether it committed.
  */
 public final class JournaledVolume extends Volume {
     public static final int PAGE = 4096;
     private static final long MAGIC = 0x5353454653_4A4E4CL; // "SSEFSJNL"
+    private static final Logger LOG = Logger.getLogger(JournaledVolume.class.getName());
+
+    /** How the volume opens its files (the main file, the journal, the directory); tests inject I/O faults here. */
+    @FunctionalInterface
+    public interface Channels {
+        FileChannel open(Path path, OpenOption... options) throws IOException;
+
+        Channels DEFAULT = FileChannel::open;
+    }
 
     private final File file;
     private final Path journal;
-    private final FileChannelVol main;
+    private final Channels channels;
+    private final FileChannel main;
+    private final FileLock fileLock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Page number -> page content, for pages written since the last sync. Guarded by lock. */
     private final TreeMap<Long, byte[]> dirty = new TreeMap<>();
+    /**
+     * Pages of a durable commit (its journal is forced) that the main file may not hold yet because applying them
+     * failed; applied before the next commit. Guarded by lock.
+     */
+    private final TreeMap<Long, byte[]> pending = new TreeMap<>();
+    private boolean hasPending;
     /**
      * Clean pages as read from the main file (or written to it by a sync): MapDB reads small fields very often (the
      * header checksum alone reads every header int), so reads must not be syscalls. Bounded: cleared when full.
@@ -51,40 +82,73 @@ public final class JournaledVolume extends Volume {
     private static final int MAX_CLEAN_PAGES = 8192; // 32 MiB
     /** The logical length; may exceed the file's until the next sync. Guarded by lock. */
     private long size;
+    /** The length as of the last durable commit. Guarded by lock. */
+    private long committedSize;
     /** The main file's length (cached: asking the channel is a syscall). */
     private volatile long fileLen;
     private boolean discarded;
+    private boolean rolledBack;
+    private volatile boolean failed;
+    private boolean closed;
 
     public JournaledVolume(File file) {
-        this(file, null);
+        this(file, null, Channels.DEFAULT);
+    }
+
+    public JournaledVolume(File file, Consumer<Volume> verify) {
+        this(file, verify, Channels.DEFAULT);
     }
 
     /**
      * Opens (creating if missing) and locks {@code file}, then replays a complete journal.
      *
-     * @param verify if not null, called after the lock is taken and before anything on disk is touched, with a
-     *               read-only in-memory copy of what the file holds once its journal is replayed (the state of the last
-     *               commit); if it throws, the file is unlocked, nothing on disk has changed, and the exception is
-     *               rethrown. For small files only (the copy is in memory).
+     * @param verify   if not null, called after the lock is taken and before anything on disk is touched, with a
+     *                 read-only in-memory copy of what the file holds once its journal is replayed (the state of the
+     *                 last commit); if it throws, the file is unlocked, nothing on disk has changed, and the exception
+     *                 is rethrown. For small files only (the copy is in memory).
+     * @param channels opens the files (tests inject faults)
      * @throws org.mapdb.DBException.FileLocked if another process (or this one) has the file open
      */
-    public JournaledVolume(File file, Consumer<Volume> verify) {
+    public JournaledVolume(File file, Consumer<Volume> verify, Channels channels) {
         this.file = file;
         this.journal = Path.of(file.getPath() + ".journal");
-        // lock first: recovering while another process commits would replay or drop the journal it is writing
-        this.main = new FileChannelVol(file, false, 0L, 20, 0L);
+        this.channels = channels;
         try {
-            if (verify != null) verify.accept(snapshot(file.toPath(), journal));
-            recover(file.toPath(), journal);
+            this.main = channels.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
         } catch (IOException e) {
-            main.close();
+            throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            // lock first: recovering while another process commits would replay or drop the journal it is writing
+            FileLock l;
+            try {
+                l = main.tryLock();
+            } catch (OverlappingFileLockException e) {
+                throw new DBException.FileLocked(file.toPath(), e);
+            }
+            if (l == null) throw new DBException.FileLocked(file.toPath(), null);
+            this.fileLock = l;
+            if (verify != null) verify.accept(snapshot(file.toPath(), journal));
+            recover(file.toPath(), journal, channels);
+            this.fileLen = main.size();
+        } catch (IOException e) {
+            closeQuietly(main);
             throw new UncheckedIOException("cannot recover " + file + " from its journal: " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
-            main.close();
+            closeQuietly(main);
             throw e;
         }
-        this.size = main.length();
-        this.fileLen = size;
+        this.size = fileLen;
+        this.committedSize = fileLen;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing releases the lock; nothing else to do
+        }
     }
 
     /** The main file with a complete journal applied, in memory and read-only; the disk is not touched. */
@@ -110,21 +174,27 @@ public final class JournaledVolume extends Volume {
 
     /** Applies a complete journal to the main file (again); discards a torn one. */
     public static void recover(Path file, Path journal) throws IOException {
+        recover(file, journal, Channels.DEFAULT);
+    }
+
+    static void recover(Path file, Path journal, Channels channels) throws IOException {
         if (!Files.exists(journal)) return;
         byte[] j = Files.readAllBytes(journal);
         Parsed p = parse(j);
         if (p != null) {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = channels.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 for (Map.Entry<Long, byte[]> e : p.pages.entrySet()) {
-                    ByteBuffer b = ByteBuffer.wrap(e.getValue());
-                    long pos = e.getKey() * PAGE;
-                    while (b.hasRemaining()) pos += ch.write(b, pos);
+                    writeFully(ch, ByteBuffer.wrap(e.getValue()), e.getKey() * PAGE);
                 }
                 if (ch.size() > p.size) ch.truncate(p.size);
                 ch.force(true);
             }
         }
         Files.delete(journal);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) pos += ch.write(b, pos);
     }
 
     private record Parsed(long size, TreeMap<Long, byte[]> pages) {}
@@ -156,7 +226,58 @@ public final class JournaledVolume extends Volume {
         lock.writeLock().lock();
         try {
             dirty.clear();
+            size = committedSize;
             discarded = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Rollback for a store on this volume: drops every write since the last commit and ignores writes (and the
+     * store's close()) until {@link #reuse()}, so that the old store can be closed and a new one made on this volume,
+     * which holds exactly the last commit (durable pages not yet applied included). The file stays open and locked.
+     */
+    public void rollback() {
+        discard();
+        lock.writeLock().lock();
+        try {
+            rolledBack = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** After {@link #rollback()} and the old store's close(): the volume accepts writes again. */
+    public void reuse() {
+        lock.writeLock().lock();
+        try {
+            if (closed) throw new IllegalStateException(file + " is closed");
+            dirty.clear();
+            size = committedSize;
+            discarded = false;
+            rolledBack = false;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Whether a sync failed so that its outcome is unknown (the journal could neither be completed nor removed):
+     * the store must be closed ({@link #release()}) and reopened, which lets the journal decide.
+     */
+    public boolean isFailed() { return failed; }
+
+    /** Closes the file without writing anything (the journal on disk, if any, is replayed on the next open). */
+    public void release() {
+        lock.writeLock().lock();
+        try {
+            dirty.clear();
+            discarded = true;
+            if (!closed) {
+                closed = true;
+                closeQuietly(main);
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -167,7 +288,8 @@ public final class JournaledVolume extends Volume {
     private byte[] pageForWrite(long no) {
         byte[] p = dirty.get(no);
         if (p == null) {
-            p = cleanPage(no).clone();
+            byte[] committed = pending.get(no);
+            p = (committed != null ? committed : cleanPage(no)).clone();
             dirty.put(no, p);
         }
         return p;
@@ -180,7 +302,16 @@ public final class JournaledVolume extends Volume {
             p = new byte[PAGE];
             long start = no * PAGE;
             long len = fileLen;
-            if (start < len) main.getData(start, p, 0, (int) Math.min(PAGE, len - start));
+            if (start < len) {
+                ByteBuffer b = ByteBuffer.wrap(p, 0, (int) Math.min(PAGE, len - start));
+                try {
+                    while (b.hasRemaining()) {
+                        if (main.read(b, start + b.position()) < 0) break;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+                }
+            }
             if (clean.size() >= MAX_CLEAN_PAGES) clean.clear();
             clean.put(no, p);
         }
@@ -207,6 +338,7 @@ public final class JournaledVolume extends Volume {
             int in = (int) (offset % PAGE);
             int n = Math.min(len, PAGE - in);
             byte[] p = dirty.get(no);
+            if (p == null) p = pending.get(no);
             if (p == null) p = cleanPage(no);
             System.arraycopy(p, in, dst, dstPos, n);
             offset += n;
@@ -310,52 +442,105 @@ public final class JournaledVolume extends Volume {
     }
 
     /**
-     * The atomic commit: journal (forced), then the main file (forced), then the journal is dropped. Readers are not
+     * The atomic commit: journal (forced), then the main file (forced), then the journal is deleted. Readers are not
      * blocked during the fsyncs: they keep reading the dirty pages until the main file holds them. The caller must
-     * not write concurrently (MetaStore serialises writes and commits under one lock).
+     * not write concurrently (the stores serialise writes and commits under one lock).
+     *
+     * @throws UncheckedIOException only if the commit is not durable (see the class comment); then roll back
      */
     @Override
     public void sync() {
+        if (discarded || closed) return;
+        if (failed) throw new IllegalStateException("an earlier commit of " + file + " failed with an unknown outcome;"
+                + " close and reopen it");
+        // a durable commit whose apply failed goes first: the journal file is reused by the next commit
+        if (hasPending) applyPending();
+        List<Map.Entry<Long, byte[]>> pages;
+        long newSize;
         lock.readLock().lock();
         try {
-            if (discarded) return;
-            if (dirty.isEmpty() && size == fileLen) return;
-            List<Map.Entry<Long, byte[]>> pages = new ArrayList<>(dirty.entrySet());
-            int total = 20 + pages.size() * (8 + PAGE) + 8;
-            ByteBuffer j = ByteBuffer.allocate(total);
-            j.putLong(MAGIC).putLong(size).putInt(pages.size());
-            for (Map.Entry<Long, byte[]> e : pages) j.putLong(e.getKey()).put(e.getValue());
-            CRC32C crc = new CRC32C();
-            crc.update(j.array(), 0, total - 8);
-            j.putLong(crc.getValue());
-            j.flip();
-            try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                restrict(journal);
-                while (j.hasRemaining()) ch.write(j);
-                ch.force(true);
+            if (dirty.isEmpty() && size == committedSize) return;
+            pages = new ArrayList<>(dirty.entrySet());
+            newSize = size;
+        } finally {
+            lock.readLock().unlock();
+        }
+        writeJournal(pages, newSize);
+        // decided: the commit is durable from here on, whatever happens next
+        lock.writeLock().lock();
+        try {
+            for (Map.Entry<Long, byte[]> e : pages) pending.put(e.getKey(), e.getValue());
+            dirty.clear();
+            committedSize = newSize;
+            hasPending = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        try {
+            applyPending();
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "the commit to " + file + " is durable in " + journal.getFileName()
+                    + " but applying it failed (retried before the next commit, or on the next open): " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes and forces the journal; on failure removes it (the commit is then not durable) and throws. */
+    private void writeJournal(List<Map.Entry<Long, byte[]>> pages, long newSize) {
+        int total = 20 + pages.size() * (8 + PAGE) + 8;
+        ByteBuffer j = ByteBuffer.allocate(total);
+        j.putLong(MAGIC).putLong(newSize).putInt(pages.size());
+        for (Map.Entry<Long, byte[]> e : pages) j.putLong(e.getKey()).put(e.getValue());
+        CRC32C crc = new CRC32C();
+        crc.update(j.array(), 0, total - 8);
+        j.putLong(crc.getValue());
+        j.flip();
+        try (FileChannel ch = channels.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            restrict(journal);
+            writeFully(ch, j, 0);
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(journal);
+            } catch (IOException | RuntimeException undecided) {
+                // a complete journal may be on disk: only a reopen (replay or discard) can tell
+                failed = true;
+                e.addSuppressed(undecided);
             }
-            if (size > fileLen) main.ensureAvailable(size);
-            for (Map.Entry<Long, byte[]> e : pages) {
+            throw new UncheckedIOException("cannot commit " + file + " (not committed): " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    /** Writes the durable pending pages into the main file, forces it, deletes the journal. */
+    private void applyPending() {
+        lock.readLock().lock();
+        try {
+            long target = committedSize;
+            for (Map.Entry<Long, byte[]> e : pending.entrySet()) {
                 long pos = e.getKey() * PAGE;
-                int n = (int) Math.min(PAGE, Math.max(0, size - pos));
-                if (n > 0) main.putData(pos, e.getValue(), 0, n);
+                int n = (int) Math.min(PAGE, Math.max(0, target - pos));
+                if (n > 0) writeFully(main, ByteBuffer.wrap(e.getValue(), 0, n), pos);
             }
-            if (size < main.length()) main.truncate(size);
-            main.sync();
-            fileLen = main.length();
-            Files.delete(journal);
+            long len = main.size();
+            if (len > target) main.truncate(target);
+            // grown space no page was written to: extend with zeros (what MapDB's file volumes do)
+            if (len < target) writeFully(main, ByteBuffer.wrap(new byte[1]), target - 1);
+            main.force(true);
+            fileLen = main.size();
+            Files.deleteIfExists(journal);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot commit " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot apply the committed journal of " + file + ": " + e.getMessage(), e);
         } finally {
             lock.readLock().unlock();
         }
         lock.writeLock().lock();
         try {
             // the written pages are what the file now holds
-            if (clean.size() + dirty.size() >= MAX_CLEAN_PAGES) clean.clear();
-            clean.putAll(dirty);
-            dirty.clear();
+            if (clean.size() + pending.size() >= MAX_CLEAN_PAGES) clean.clear();
+            clean.putAll(pending);
+            pending.clear();
+            hasPending = false;
         } finally {
             lock.writeLock().unlock();
         }
@@ -399,7 +584,7 @@ public final class JournaledVolume extends Volume {
     public File getFile() { return file; }
 
     @Override
-    public boolean getFileLocked() { return main.getFileLocked(); }
+    public boolean getFileLocked() { return fileLock != null && fileLock.isValid(); }
 
     @Override
     public void clear(long startOffset, long endOffset) {
@@ -410,13 +595,17 @@ public final class JournaledVolume extends Volume {
         }
     }
 
-    /** Commits what is dirty (StoreDirect writes its header before closing the volume), then closes. */
+    /**
+     * Commits what is dirty (StoreDirect writes its header before closing the volume), then closes. After
+     * {@link #rollback()} it writes nothing and keeps the file open for {@link #reuse()}.
+     */
     @Override
     public void close() {
+        if (rolledBack || closed) return;
         try {
             if (!discarded) sync();
         } finally {
-            main.close();
+            release();
         }
     }
 }

@@ -48,39 +48,55 @@ public final class MetaStore implements AutoCloseable {
     /** Grouped mode: blobs freed by applied but not yet durable changes; deleted only after the commit. */
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
+    private final JournaledVolume.Channels channels;
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
+
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+        this(file, grouped, deleteBlobs, JournaledVolume.Channels.DEFAULT);
+    }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     * @param channels    opens meta.db's files (tests inject I/O faults)
      */
-    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
+                     JournaledVolume.Channels channels) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
-        openDb();
+        this.channels = channels;
+        openDb(null);
         restrictPermissions(file);
     }
 
     /**
      * meta.db is a MapDB StoreDirect on a {@link JournaledVolume} (atomic commits; see there why not MapDB's own
-     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume.
+     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume: it returns once the commit is
+     * durable and throws only if it is not (see JournaledVolume).
+     *
+     * @param reuse a volume just rolled back (null: open the file)
      */
-    private void openDb() {
-        JournaledVolume v;
+    private void openDb(JournaledVolume reuse) {
+        JournaledVolume v = reuse;
         DB made;
         try {
-            boolean exists = java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
-            v = new JournaledVolume(file.toFile());
-            made = DBMaker.volumeDB(v, exists).make();
+            if (v == null) {
+                v = new JournaledVolume(file.toFile(), null, channels);
+            } else {
+                v.reuse();
+            }
+            made = DBMaker.volumeDB(v, v.length() > 0).make();
         } catch (DBException.FileLocked e) {
             throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
         } catch (DBException e) {
+            if (v != null) v.release();
             throw new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (v != null) v.release();
+            throw e;
         }
         volume = v;
         db = made;
@@ -92,15 +108,21 @@ public final class MetaStore implements AutoCloseable {
         db.commit();
     }
 
-    /** Undoes every uncommitted change: drops the volume's dirty pages and reopens meta.db from its last commit. */
+    /**
+     * Undoes every uncommitted change: drops the volume's dirty pages and rebuilds MapDB on the volume, which holds the
+     * last commit (the file stays open and locked). If the last sync's outcome is unknown, meta.db is closed and
+     * reopened instead, so that its journal decides.
+     */
     private void rollback() {
-        volume.discard();
+        JournaledVolume v = volume;
+        boolean reopen = v.isFailed();
+        if (reopen) v.release(); else v.rollback();
         try {
             db.close();
         } catch (RuntimeException ignored) {
-            // the volume writes nothing after discard
+            // the volume writes nothing now
         }
-        openDb();
+        openDb(reopen ? null : v);
     }
 
     /** meta.db and its journal are 0600 (the data dir itself is 0700). */
