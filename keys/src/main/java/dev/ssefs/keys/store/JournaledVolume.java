@@ -191,6 +191,8 @@ public final class JournaledVolume extends Volume {
             }
         }
         Files.delete(journal);
+        // else a crash could bring back a journal of a commit that later ones built on
+        forceDirectory(journal.toAbsolutePath().getParent(), channels);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
@@ -499,9 +501,11 @@ public final class JournaledVolume extends Volume {
             restrict(journal);
             writeFully(ch, j, 0);
             ch.force(true);
+            // a new file's directory entry is durable only once its directory is synced (POSIX; XFS, btrfs)
+            forceDirectory(dir(), channels);
         } catch (IOException | RuntimeException e) {
             try {
-                Files.deleteIfExists(journal);
+                if (Files.deleteIfExists(journal)) forceDirectory(dir(), channels);
             } catch (IOException | RuntimeException undecided) {
                 // a complete journal may be on disk: only a reopen (replay or discard) can tell
                 failed = true;
@@ -529,6 +533,8 @@ public final class JournaledVolume extends Volume {
             main.force(true);
             fileLen = main.size();
             Files.deleteIfExists(journal);
+            // the deletion too: a journal that came back after a crash would be replayed over later commits
+            forceDirectory(dir(), channels);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot apply the committed journal of " + file + ": " + e.getMessage(), e);
         } finally {
@@ -548,9 +554,17 @@ public final class JournaledVolume extends Volume {
 
     /** fsync of a directory: makes the creation, rename or deletion of its entries durable. */
     public static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+        forceDirectory(dir, Channels.DEFAULT);
+    }
+
+    private static void forceDirectory(Path dir, Channels channels) throws IOException {
+        try (FileChannel ch = channels.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
+    }
+
+    private Path dir() {
+        return journal.toAbsolutePath().getParent();
     }
 
     private static void restrict(Path p) {

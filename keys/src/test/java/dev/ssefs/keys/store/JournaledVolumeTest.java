@@ -86,4 +86,93 @@ class JournaledVolumeTest {
         JournaledVolume.recover(copy, journal);
         assertArrayEquals(committed, Files.readAllBytes(copy));
     }
+
+    /** The log without repeated consecutive entries (a page write may take several calls). */
+    static java.util.List<String> compact(java.util.List<String> log) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String l : log) if (out.isEmpty() || !out.get(out.size() - 1).equals(l)) out.add(l);
+        return out;
+    }
+
+    @Test
+    @DisplayName("a sync fsyncs the directory after creating the journal (before touching the file) and after deleting it")
+    void directoryFsyncs() {
+        Path f = dir.resolve("v.db");
+        RecordingChannels ch = new RecordingChannels(dir.resolve("v.db.journal"));
+        JournaledVolume v = new JournaledVolume(f.toFile(), null, ch);
+        v.ensureAvailable(2 * JournaledVolume.PAGE);
+        v.putLong(JournaledVolume.PAGE + 8, 5L);
+        ch.log.clear();
+        v.sync();
+        assertEquals(java.util.List.of(
+                "open v.db.journal", "write v.db.journal", "force v.db.journal",
+                "open " + dir.getFileName(), "fsync dir, v.db.journal exists",
+                "write v.db", "force v.db",
+                "open " + dir.getFileName(), "fsync dir, v.db.journal gone"), compact(ch.log));
+        v.close();
+    }
+
+    @Test
+    @DisplayName("recovery fsyncs the directory after deleting the replayed journal")
+    void recoveryDirectoryFsync() throws Exception {
+        Path f = dir.resolve("v.db");
+        JournaledVolume v = new JournaledVolume(f.toFile());
+        v.ensureAvailable(JournaledVolume.PAGE);
+        v.putLong(8, 1L);
+        v.sync();
+        v.close();
+        Files.write(dir.resolve("v.db.journal"), new byte[]{1, 2, 3}); // torn
+        RecordingChannels ch = new RecordingChannels(dir.resolve("v.db.journal"));
+        JournaledVolume r = new JournaledVolume(f.toFile(), null, ch);
+        assertTrue(ch.log.contains("fsync dir, v.db.journal gone"), ch.log.toString());
+        assertEquals(1L, r.getLong(8));
+        r.close();
+    }
+
+    @Test
+    @DisplayName("if the directory fsync after creating the journal fails, the commit is not durable: the journal is removed and sync throws")
+    void directoryFsyncFailure() throws Exception {
+        Path f = dir.resolve("v.db");
+        RecordingChannels ch = new RecordingChannels(dir.resolve("v.db.journal"));
+        JournaledVolume v = new JournaledVolume(f.toFile(), null, ch);
+        v.ensureAvailable(JournaledVolume.PAGE);
+        v.putLong(8, 1L);
+        v.sync();
+        v.putLong(8, 2L);
+        ch.failName = dir.getFileName().toString();
+        ch.failOp = "force";
+        ch.failTimes = 1;
+        assertThrows(java.io.UncheckedIOException.class, v::sync);
+        assertFalse(Files.exists(dir.resolve("v.db.journal")));
+        assertFalse(v.isFailed(), "the journal's removal was made durable: the outcome is known");
+        v.rollback();
+        v.close();
+        v.reuse();
+        assertEquals(1L, v.getLong(8), "the last commit");
+        v.close();
+        JournaledVolume r = new JournaledVolume(f.toFile());
+        assertEquals(1L, r.getLong(8));
+        r.close();
+    }
+
+    @Test
+    @DisplayName("if the journal's removal cannot be made durable either, the outcome is unknown: the volume is failed until reopened")
+    void unknownOutcome() throws Exception {
+        Path f = dir.resolve("v.db");
+        RecordingChannels ch = new RecordingChannels(dir.resolve("v.db.journal"));
+        JournaledVolume v = new JournaledVolume(f.toFile(), null, ch);
+        v.ensureAvailable(JournaledVolume.PAGE);
+        v.putLong(8, 1L);
+        v.sync();
+        v.putLong(8, 2L);
+        ch.failName = dir.getFileName().toString();
+        ch.failOp = "force";
+        assertThrows(java.io.UncheckedIOException.class, v::sync);
+        assertTrue(v.isFailed());
+        assertThrows(IllegalStateException.class, v::sync);
+        v.release();
+        JournaledVolume r = new JournaledVolume(f.toFile());
+        assertEquals(1L, r.getLong(8), "no journal survived: the commit did not happen");
+        r.close();
+    }
 }
