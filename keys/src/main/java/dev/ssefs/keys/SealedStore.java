@@ -58,6 +58,12 @@ final class SealedStore implements AutoCloseable {
     private static final String RECORDS = "ssefs.records";
     private static final String KDF_ARGON2ID = "argon2id";
     private static final String KDF_RAW = "raw-root-key";
+    /**
+     * Clear metadata flag, committed together with a change that destroys key material and dropped by the rewrite
+     * that shreds it: if the rewrite fails or a crash comes first, the next open (or the periodic sweep) redoes it.
+     */
+    private static final String SHRED_PENDING = "shred.pending";
+    private static final String REWRITE_STAGING_PREFIX = ".keys.db.rewrite-";
 
     private final Path dataDir;
     private final Path file;
@@ -68,6 +74,8 @@ final class SealedStore implements AutoCloseable {
     private final String accountId;
     private final String region;
     private final Map<String, byte[]> loaded;
+    /** A change destroyed key material whose superseded sealed copies are not yet rewritten out of keys.db. */
+    private volatile boolean shredPending;
 
     private SealedStore(Path dataDir, JournaledVolume volume, DB db, WrappingAlgorithm.MasterKey sealKey, String accountId,
                         String region, Map<String, byte[]> loaded) {
@@ -80,6 +88,7 @@ final class SealedStore implements AutoCloseable {
         this.accountId = accountId;
         this.region = region;
         this.loaded = loaded;
+        this.shredPending = db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open().containsKey(SHRED_PENDING);
     }
 
     static SealedStore open(Path dataDir, RootSecret secret, EmbeddedKms.Options options) {
@@ -119,8 +128,20 @@ final class SealedStore implements AutoCloseable {
         }
         SealedStore store = new SealedStore(dataDir, vol, db, v[0].sealKey, v[0].accountId, v[0].region, v[0].records);
         store.removeStaleMapDbWal();
+        store.removeStaleRewrites();
         store.restrictFileModes();
         return store;
+    }
+
+    /** Staging dirs of a rewrite interrupted by a crash (rewrites run under the lock we now hold). */
+    private void removeStaleRewrites() {
+        try (Stream<Path> s = Files.list(dataDir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(REWRITE_STAGING_PREFIX)).toList()) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot list " + dataDir + ": " + e.getMessage(), e);
+        }
     }
 
     static Path journalOf(Path file) {
@@ -318,7 +339,18 @@ final class SealedStore implements AutoCloseable {
 
     /** Seals and writes {@code puts}, removes {@code deletes}, commits once. On failure rolls back and rethrows. */
     synchronized void write(Map<String, byte[]> puts, Collection<String> deletes) {
+        write(puts, deletes, false);
+    }
+
+    /**
+     * As {@link #write(Map, Collection)}; {@code destroysMaterial}: the change destroys key material, so keys.db is
+     * marked (in the same commit) as needing {@link #rewriteLiveRecordsOnly()} until that succeeds.
+     */
+    synchronized void write(Map<String, byte[]> puts, Collection<String> deletes, boolean destroysMaterial) {
         try {
+            if (destroysMaterial) {
+                db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open().put(SHRED_PENDING, new byte[]{1});
+            }
             for (Map.Entry<String, byte[]> e : puts.entrySet()) {
                 byte[] plain = e.getValue();
                 byte[] sealed = new byte[WrappingAlgorithm.wrappedLength(plain.length)];
@@ -329,6 +361,7 @@ final class SealedStore implements AutoCloseable {
                 records.remove(d);
             }
             db.commit(); // JournaledVolume: keys.db.journal (0600), forced, then applied to keys.db
+            if (destroysMaterial) shredPending = true;
 
         } catch (RuntimeException | Error e) {
             try {
@@ -372,25 +405,61 @@ final class SealedStore implements AutoCloseable {
     /**
      * Rewrites keys.db from its live records only and atomically replaces the old file. MapDB never zeroes freed
      * space, so superseded sealed records (a destroyed key's material among them) would otherwise linger in the
-     * file. Called after a key's material is destroyed; readers are unaffected (they never touch the file).
+     * file. Called after a key's material is destroyed, and by {@link #shredIfPending()}; readers are unaffected
+     * (they never touch the file).
+     * <p>Crash-safe: the new file is complete and forced before it is renamed over keys.db, and the rename is made
+     * durable by an fsync of the data dir; a crash before the rename leaves the old file (still marked, so the next
+     * open redoes the rewrite), one after it the new file. A failure is logged and retried by the next sweep.
      */
     synchronized void rewriteLiveRecordsOnly() {
+        shredPending = true;
+        if (volume.hasUnappliedCommit()) {
+            // keys.db.journal belongs to the old file: renaming a new file under it would let it be replayed there
+            LOG.warning("not shredding " + file + " now: its last commit is not applied yet; retried by the next sweep");
+            return;
+        }
         Map<String, byte[]> meta = new LinkedHashMap<>(db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open());
+        meta.remove(SHRED_PENDING);
         Map<String, byte[]> live = new LinkedHashMap<>(records);
-        Path staging = dataDir.resolve(".keys.db.rewrite-" + HexFormat.of().formatHex(Randomness.bytes(6)));
+        Path staging = dataDir.resolve(REWRITE_STAGING_PREFIX + HexFormat.of().formatHex(Randomness.bytes(6)));
         Path staged = staging.resolve(FILE_NAME);
-        db.close();
         try {
             Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            writeNewStore(staging, staged, meta, live);
-            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            writeNewStore(staging, staged, meta, live); // complete and forced
         } catch (IOException | RuntimeException e) {
-            // the old keys.db is intact (the move is atomic); keep using it
+            LOG.log(Level.WARNING, "cannot rewrite " + file + " without superseded records (" + describe(e) + "): destroyed"
+                    + " key material stays sealed in its free space until a retry succeeds", e);
+            deleteTree(staging);
+            return;
+        }
+        // the old store has no uncommitted change; it must write nothing more (its journal name is the new file's)
+        volume.discard();
+        try {
+            db.close();
+        } catch (RuntimeException ignored) {
+            // discarded: nothing is written
+        }
+        try {
+            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            JournaledVolume.forceDirectory(dataDir);
+            shredPending = false;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot replace " + file + " by its rewrite without superseded records ("
+                    + describe(e) + "); retried by the next sweep", e);
         } finally {
             deleteTree(staging);
             openForWriting();
             restrictFileModes();
         }
+    }
+
+    /** Redoes a rewrite that failed or was interrupted by a crash (see {@link #rewriteLiveRecordsOnly()}). */
+    synchronized void shredIfPending() {
+        if (shredPending && !db.isClosed()) rewriteLiveRecordsOnly();
+    }
+
+    boolean shredPending() {
+        return shredPending;
     }
 
     /** keys.db and its journal are 0600, whatever the umask. */

@@ -38,6 +38,7 @@ class KeysCrashTest {
     final Set<String> deletedAliases = new HashSet<>();
     /** Every worker line and checker action, for failure messages. */
     final List<String> history = new ArrayList<>();
+    final Map<String, Integer> ackCounts = new java.util.TreeMap<>();
 
     @Test
     @DisplayName("after SIGKILL at random points keys.db opens, and every acknowledged key, state, alias and data key is intact")
@@ -73,7 +74,8 @@ class KeysCrashTest {
             Thread.sleep(30 + rnd.nextInt(400));
             p.destroyForcibly(); // SIGKILL
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            reader.join(10_000);
+            reader.join(60_000);
+            assertFalse(reader.isAlive(), where + ": the worker's output was not read to its end");
             Set<String> uncertain = new HashSet<>();
             history.add("kill " + it);
             synchronized (lines) {
@@ -83,7 +85,7 @@ class KeysCrashTest {
         }
         assertTrue(acks > iterations, "the worker made progress: " + acks + " acknowledged operations");
         System.out.println("KeysCrashTest: " + iterations + " kills, " + acks + " acknowledged operations, "
-                + states.size() + " keys, seed " + seed);
+                + states.size() + " keys at the end, acks " + ackCounts + ", seed " + seed);
     }
 
     /** Folds the acknowledged operations into the model; the subject of an unfinished one is uncertain. */
@@ -100,12 +102,17 @@ class KeysCrashTest {
                     inFlight = null;
                     acks++;
                     String op = f[1], subject = f[2];
+                    ackCounts.merge(op, 1, Integer::sum);
                     switch (op) {
                         case "create" -> { states.put(subject, "Enabled"); addDataKey(subject, f); }
                         case "rotate", "datakey" -> addDataKey(subject, f);
                         case "disable" -> states.put(subject, "Disabled");
                         case "enable", "cancel" -> states.put(subject, "Enabled"); // OSS KMS: cancel -> Enabled
                         case "schedule" -> states.put(subject, "PendingDeletion");
+                        case "destroy" -> {
+                            Set<String> remaining = new HashSet<>(List.of(f[3].split(",")));
+                            for (String k : new ArrayList<>(states.keySet())) if (!remaining.contains(k)) forget(k);
+                        }
                         case "alias" -> { aliases.put(subject, f[3]); deletedAliases.remove(subject); }
                         case "unalias" -> { aliases.remove(subject); deletedAliases.add(subject); }
                         default -> fail("unknown ack " + l);
@@ -114,8 +121,26 @@ class KeysCrashTest {
                 default -> { }
             }
         }
-        if (inFlight != null) uncertain.add(inFlight[2]);
+        if (inFlight != null) {
+            uncertain.add(inFlight[2]);
+            if (inFlight[1].equals("destroy")) {
+                // every key pending deletion may have been purged with it
+                states.forEach((k, st) -> { if (st.equals("PendingDeletion")) uncertain.add(k); });
+            }
+        }
         return acks;
+    }
+
+    /** The key was destroyed: its data keys and aliases go with it. */
+    void forget(String keyId) {
+        states.remove(keyId);
+        dataKeys.remove(keyId);
+        for (String a : new ArrayList<>(aliases.keySet())) {
+            if (aliases.get(a).equals(keyId)) {
+                aliases.remove(a);
+                deletedAliases.add(a);
+            }
+        }
     }
 
     void addDataKey(String keyId, String[] f) {
@@ -129,7 +154,14 @@ class KeysCrashTest {
             Kms root = kms.as("root");
             for (Map.Entry<String, String> e : new HashMap<>(states).entrySet()) {
                 String id = e.getKey();
-                String state = root.describeKey(id).keyState();
+                String state;
+                try {
+                    state = root.describeKey(id).keyState();
+                } catch (KmsException gone) {
+                    if (!uncertain.contains(id)) throw new AssertionError(where + ": acknowledged key " + id + " is lost", gone);
+                    forget(id); // destroyed by the operation in flight
+                    continue;
+                }
                 if (!uncertain.contains(id)) assertEquals(e.getValue(), state, where + ": state of " + id + "; history:\n"
                         + String.join("\n", history.stream().filter(h -> h.contains(id) || h.startsWith("kill")).toList()));
                 // make the key usable to decrypt its data keys; the model follows
@@ -143,7 +175,7 @@ class KeysCrashTest {
                 }
             }
             for (Map.Entry<String, String> a : aliases.entrySet()) {
-                if (uncertain.contains(a.getKey())) continue;
+                if (uncertain.contains(a.getKey()) || uncertain.contains(a.getValue())) continue;
                 assertEquals(a.getValue(), root.describeKey(a.getKey()).keyId(), where + ": " + a.getKey());
             }
             for (String a : deletedAliases) {

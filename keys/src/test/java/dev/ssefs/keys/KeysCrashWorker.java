@@ -2,6 +2,10 @@ package dev.ssefs.keys;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -12,6 +16,7 @@ import java.util.Random;
 /**
  * The process {@link KeysCrashTest} kills: administers keys in a loop, printing {@code begin <op> <subject>} before
  * and {@code ack <op> <subject> [...]} after each call returned (it is then durable). Subjects are key ids and aliases.
+ * "destroy" jumps the worker's clock past the deletion window and acknowledges with the key ids that remain.
  * Args: data dir, random seed, alias number offset.
  */
 public final class KeysCrashWorker {
@@ -22,8 +27,9 @@ public final class KeysCrashWorker {
         Path dir = Path.of(args[0]);
         Random rnd = new Random(Long.parseLong(args[1]));
         int aliasNo = Integer.parseInt(args[2]);
+        JumpingClock clock = new JumpingClock();
         try (EmbeddedKms kms = EmbeddedKms.open(dir, RootSecret.fromPassphrase(PASSPHRASE.toCharArray()),
-                Clock.systemUTC(), KmsFixture.FAST)) {
+                clock, KmsFixture.FAST)) {
             Kms root = kms.as("root");
             List<String> keys = new ArrayList<>();
             for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) keys.add(m.keyId());
@@ -32,7 +38,7 @@ public final class KeysCrashWorker {
             System.out.println("ready");
             System.out.flush();
             while (true) {
-                int op = keys.isEmpty() ? 0 : rnd.nextInt(9);
+                int op = keys.isEmpty() ? 0 : rnd.nextInt(10);
                 String id = keys.isEmpty() ? null : keys.get(rnd.nextInt(keys.size()));
                 try {
                     switch (op) {
@@ -82,6 +88,16 @@ public final class KeysCrashWorker {
                             root.cancelKeyDeletion(id);
                             say("ack cancel " + id);
                         }
+                        case 9 -> {
+                            // destroy: schedule, let the window pass, and have ListKeys purge every due key (the
+                            // purge rewrites keys.db without the destroyed records)
+                            say("begin destroy " + id);
+                            root.scheduleKeyDeletion(id, 7);
+                            clock.jump(Duration.ofDays(7).plusMinutes(1));
+                            keys.clear();
+                            for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) keys.add(m.keyId());
+                            say("ack destroy " + id + " " + (keys.isEmpty() ? "-" : String.join(",", keys)));
+                        }
                         default -> {
                             say("begin datakey " + id);
                             say("ack datakey " + id + " " + dataKey(root, id));
@@ -103,6 +119,19 @@ public final class KeysCrashWorker {
         } catch (KmsException notEnabled) {
             return "-";
         }
+    }
+
+    /** The system clock plus jumps forward (deletion windows pass at once). */
+    static final class JumpingClock extends Clock {
+        private volatile long offsetMs;
+
+        void jump(Duration d) { offsetMs += d.toMillis(); }
+
+        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+
+        @Override public Clock withZone(ZoneId zone) { return this; }
+
+        @Override public Instant instant() { return Instant.now().plusMillis(offsetMs); }
     }
 
     private static void say(String line) {

@@ -270,6 +270,16 @@ public final class JournaledVolume extends Volume {
      */
     public boolean isFailed() { return failed; }
 
+    /** Whether a durable commit may not be in the main file yet (its journal is still needed). */
+    public boolean hasUnappliedCommit() {
+        lock.readLock().lock();
+        try {
+            return hasPending || failed;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Closes the file without writing anything (the journal on disk, if any, is replayed on the next open). */
     public void release() {
         lock.writeLock().lock();
