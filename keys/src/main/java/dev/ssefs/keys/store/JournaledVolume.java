@@ -60,7 +60,11 @@ public final class JournaledVolume extends Volume {
         Channels DEFAULT = FileChannel::open;
     }
 
+    /** Files open in this JVM: a second open must fail before it opens (and, closing, unlocks) the file. */
+    private static final java.util.Set<Path> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final File file;
+    private final Path key;
     private final Path journal;
     private final Channels channels;
     private final FileChannel main;
@@ -113,11 +117,15 @@ public final class JournaledVolume extends Volume {
         this.file = file;
         this.journal = Path.of(file.getPath() + ".journal");
         this.channels = channels;
+        this.key = file.toPath().toAbsolutePath().normalize();
+        if (!OPEN.add(key)) throw new DBException.FileLocked(file.toPath(), null);
         try {
             this.main = channels.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            OPEN.remove(key);
+            throw e instanceof IOException io ? new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), io)
+                    : (RuntimeException) e;
         }
         try {
             // lock first: recovering while another process commits would replay or drop the journal it is writing
@@ -129,14 +137,18 @@ public final class JournaledVolume extends Volume {
             }
             if (l == null) throw new DBException.FileLocked(file.toPath(), null);
             this.fileLock = l;
-            if (verify != null) verify.accept(snapshot(file.toPath(), journal));
-            recover(file.toPath(), journal, channels);
+            // all I/O on the main file goes through this channel: on Linux, closing any other descriptor of the
+            // file would drop this process's lock on it (POSIX record locks)
+            if (verify != null) verify.accept(snapshot(main, file.toPath(), journal));
+            recover(main, journal, channels);
             this.fileLen = main.size();
         } catch (IOException e) {
             closeQuietly(main);
+            OPEN.remove(key);
             throw new UncheckedIOException("cannot recover " + file + " from its journal: " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(main);
+            OPEN.remove(key);
             throw e;
         }
         this.size = fileLen;
@@ -152,8 +164,12 @@ public final class JournaledVolume extends Volume {
     }
 
     /** The main file with a complete journal applied, in memory and read-only; the disk is not touched. */
-    static Volume snapshot(Path file, Path journal) throws IOException {
-        byte[] content = Files.readAllBytes(file);
+    private static Volume snapshot(FileChannel main, Path file, Path journal) throws IOException {
+        long len = main.size();
+        if (len > Integer.MAX_VALUE - 8) throw new IOException(file + " is too large to verify in memory");
+        byte[] content = new byte[(int) len];
+        ByteBuffer b = ByteBuffer.wrap(content);
+        while (b.hasRemaining() && main.read(b, b.position()) >= 0) { /* read on */ }
         if (Files.exists(journal)) {
             Parsed p = parse(Files.readAllBytes(journal));
             if (p != null) {
@@ -178,17 +194,21 @@ public final class JournaledVolume extends Volume {
     }
 
     static void recover(Path file, Path journal, Channels channels) throws IOException {
+        try (FileChannel ch = channels.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            recover(ch, journal, channels);
+        }
+    }
+
+    private static void recover(FileChannel ch, Path journal, Channels channels) throws IOException {
         if (!Files.exists(journal)) return;
         byte[] j = Files.readAllBytes(journal);
         Parsed p = parse(j);
         if (p != null) {
-            try (FileChannel ch = channels.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                for (Map.Entry<Long, byte[]> e : p.pages.entrySet()) {
-                    writeFully(ch, ByteBuffer.wrap(e.getValue()), e.getKey() * PAGE);
-                }
-                if (ch.size() > p.size) ch.truncate(p.size);
-                ch.force(true);
+            for (Map.Entry<Long, byte[]> e : p.pages.entrySet()) {
+                writeFully(ch, ByteBuffer.wrap(e.getValue()), e.getKey() * PAGE);
             }
+            if (ch.size() > p.size) ch.truncate(p.size);
+            ch.force(true);
         }
         Files.delete(journal);
         // else a crash could bring back a journal of a commit that later ones built on
@@ -289,6 +309,7 @@ public final class JournaledVolume extends Volume {
             if (!closed) {
                 closed = true;
                 closeQuietly(main);
+                OPEN.remove(key);
             }
         } finally {
             lock.writeLock().unlock();
