@@ -81,7 +81,11 @@ class KeysCrashTest {
             synchronized (lines) {
                 acks += apply(lines, uncertain);
             }
-            check(uncertain, where);
+            try {
+                check(uncertain, where);
+            } catch (RuntimeException e) {
+                throw new AssertionError(where + ": the store does not work after the kill: " + e, e);
+            }
         }
         assertTrue(acks > iterations, "the worker made progress: " + acks + " acknowledged operations");
         System.out.println("KeysCrashTest: " + iterations + " kills, " + acks + " acknowledged operations, "
