@@ -84,12 +84,25 @@ class KeysCrashTest {
             try {
                 check(uncertain, where);
             } catch (RuntimeException e) {
+                dumpHistory();
                 throw new AssertionError(where + ": the store does not work after the kill: " + e, e);
+            } catch (AssertionError e) {
+                dumpHistory();
+                throw e;
             }
         }
         assertTrue(acks > iterations, "the worker made progress: " + acks + " acknowledged operations");
         System.out.println("KeysCrashTest: " + iterations + " kills, " + acks + " acknowledged operations, "
                 + states.size() + " keys at the end, acks " + ackCounts + ", seed " + seed);
+    }
+
+    /** Every line of every worker, for diagnosis: target/keys-crash-history.txt. */
+    void dumpHistory() {
+        try {
+            java.nio.file.Files.write(Path.of("target", "keys-crash-history.txt"), history);
+        } catch (java.io.IOException ignored) {
+            // diagnostics only
+        }
     }
 
     /** Folds the acknowledged operations into the model; the subject of an unfinished one is uncertain. */
@@ -115,7 +128,10 @@ class KeysCrashTest {
                         case "schedule" -> states.put(subject, "PendingDeletion");
                         case "destroy" -> {
                             Set<String> remaining = new HashSet<>(List.of(f[3].split(",")));
-                            for (String k : new ArrayList<>(states.keySet())) if (!remaining.contains(k)) forget(k);
+                            // keys the model knows, including targets of aliases on keys whose create was in flight
+                            Set<String> known = new HashSet<>(states.keySet());
+                            known.addAll(aliases.values());
+                            for (String k : known) if (!remaining.contains(k)) forget(k);
                         }
                         case "alias" -> { aliases.put(subject, f[3]); deletedAliases.remove(subject); }
                         case "unalias" -> { aliases.remove(subject); deletedAliases.add(subject); }

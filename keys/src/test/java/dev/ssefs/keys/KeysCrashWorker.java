@@ -32,7 +32,10 @@ public final class KeysCrashWorker {
                 clock, KmsFixture.FAST)) {
             Kms root = kms.as("root");
             List<String> keys = new ArrayList<>();
-            for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) keys.add(m.keyId());
+            for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) {
+                keys.add(m.keyId());
+                say("loaded " + m.keyId() + " " + m.keyState()); // diagnostics
+            }
             List<String> aliases = new ArrayList<>();
             for (Kms.Alias a : root.listAliases()) aliases.add(a.aliasName());
             System.out.println("ready");
@@ -95,7 +98,10 @@ public final class KeysCrashWorker {
                             root.scheduleKeyDeletion(id, 7);
                             clock.jump(Duration.ofDays(7).plusMinutes(1));
                             keys.clear();
-                            for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) keys.add(m.keyId());
+                            for (Kms.KeyMetadata m : root.listKeys(1, 100).keys()) {
+                keys.add(m.keyId());
+                say("loaded " + m.keyId() + " " + m.keyState()); // diagnostics
+            }
                             say("ack destroy " + id + " " + (keys.isEmpty() ? "-" : String.join(",", keys)));
                         }
                         default -> {
