@@ -6,6 +6,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The embedded KMS of one data dir. Owns {@code <dataDir>/keys.db*} only; the rest of the data dir belongs to others.
@@ -13,11 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * without locks or disk I/O; administrative calls serialise on one write lock and commit to keys.db.
  */
 public final class EmbeddedKms implements KeyManagement {
+    private static final Logger LOG = Logger.getLogger(EmbeddedKms.class.getName());
     private final SealedStore store;
     private final KeyRegistry registry;
     private final RamPolicyEngine policies;
     private final ServiceKeyRings rings;
     private final ConcurrentHashMap<String, Kms> views = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper;
     private volatile boolean closed;
 
     /** Argon2id cost for a passphrase-sealed store; stored with the salt, so it is fixed at creation. */
@@ -41,15 +48,27 @@ public final class EmbeddedKms implements KeyManagement {
      * @param region                       part of every ARN; used when the store is created (then stored)
      * @param ossMasterKeyRotationInterval how often the SSE-OSS master key rings rotate (default 90 days)
      * @param argon2                       passphrase KDF cost for a new store
+     * @param sweepInterval                how often an open KMS applies passed deletion windows and material expiry
+     *                                     and shreds destroyed material from keys.db without waiting for a call to
+     *                                     touch the key (also done on open); default 1 minute
      */
-    public record Options(String region, Duration ossMasterKeyRotationInterval, Argon2Params argon2) {
+    public record Options(String region, Duration ossMasterKeyRotationInterval, Argon2Params argon2, Duration sweepInterval) {
         public static final String DEFAULT_REGION = "cn-hangzhou";
         public static final Duration DEFAULT_OSS_ROTATION = Duration.ofDays(90);
+        public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
+
+        public Options(String region, Duration ossMasterKeyRotationInterval, Argon2Params argon2) {
+            this(region, ossMasterKeyRotationInterval, argon2, DEFAULT_SWEEP_INTERVAL);
+        }
 
         public Options {
             Objects.requireNonNull(region, "region");
             Objects.requireNonNull(ossMasterKeyRotationInterval, "ossMasterKeyRotationInterval");
             Objects.requireNonNull(argon2, "argon2");
+            Objects.requireNonNull(sweepInterval, "sweepInterval");
+            if (sweepInterval.isNegative() || sweepInterval.isZero()) {
+                throw new IllegalArgumentException("the sweep interval must be positive");
+            }
             if (!region.matches("[a-z0-9-]+")) throw new IllegalArgumentException("invalid region " + region);
             if (ossMasterKeyRotationInterval.isNegative() || ossMasterKeyRotationInterval.isZero()) {
                 throw new IllegalArgumentException("the SSE-OSS rotation interval must be positive");
@@ -60,11 +79,13 @@ public final class EmbeddedKms implements KeyManagement {
             return new Options(DEFAULT_REGION, DEFAULT_OSS_ROTATION, Argon2Params.DEFAULT);
         }
 
-        public Options withRegion(String r) { return new Options(r, ossMasterKeyRotationInterval, argon2); }
+        public Options withRegion(String r) { return new Options(r, ossMasterKeyRotationInterval, argon2, sweepInterval); }
 
-        public Options withOssMasterKeyRotationInterval(Duration d) { return new Options(region, d, argon2); }
+        public Options withOssMasterKeyRotationInterval(Duration d) { return new Options(region, d, argon2, sweepInterval); }
 
-        public Options withArgon2(Argon2Params a) { return new Options(region, ossMasterKeyRotationInterval, a); }
+        public Options withArgon2(Argon2Params a) { return new Options(region, ossMasterKeyRotationInterval, a, sweepInterval); }
+
+        public Options withSweepInterval(Duration d) { return new Options(region, ossMasterKeyRotationInterval, argon2, d); }
     }
 
     private EmbeddedKms(SealedStore store, Clock clock, Options options) {
@@ -72,6 +93,24 @@ public final class EmbeddedKms implements KeyManagement {
         this.registry = new KeyRegistry(store, clock);
         this.policies = new RamPolicyEngine(store);
         this.rings = new ServiceKeyRings(store, registry, clock, options.ossMasterKeyRotationInterval());
+        // destroyed material must not wait in keys.db for a call to touch its key (a failure is logged, retried)
+        sweep();
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ssefs-kms-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = Math.max(1, options.sweepInterval().toMillis());
+        sweeper.scheduleWithFixedDelay(this::sweep, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void sweep() {
+        if (closed) return;
+        try {
+            registry.sweep();
+        } catch (RuntimeException e) {
+            if (!closed) LOG.log(Level.WARNING, "key maintenance sweep failed: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -144,6 +183,11 @@ public final class EmbeddedKms implements KeyManagement {
     }
 
     /** For tests in this package. */
+    SealedStore store() {
+        return store;
+    }
+
+    /** For tests in this package. */
     ServiceKeyRings rings() {
         return rings;
     }
@@ -156,6 +200,12 @@ public final class EmbeddedKms implements KeyManagement {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        sweeper.shutdown();
+        try {
+            sweeper.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         registry.lock();
         try {
             store.close();

@@ -150,7 +150,7 @@ final class KeyRegistry {
         for (AliasRecord a : aliases.values()) {
             if (a.keyId().equals(k.record.keyId)) deletes.add(ALIAS_PREFIX + a.aliasName());
         }
-        store.write(Map.of(), deletes);
+        store.write(Map.of(), deletes, true);
         store.rewriteLiveRecordsOnly();
         aliases.values().removeIf(a -> a.keyId().equals(k.record.keyId));
         keys.remove(k.record.keyId);
@@ -184,14 +184,34 @@ final class KeyRegistry {
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialise key record", e);
         }
+        LiveKey old = keys.get(r.keyId);
+        boolean destroysMaterial = old != null && materialVersions(r) < materialVersions(old.record);
         try {
-            store.write(Map.of(KEY_PREFIX + r.keyId, bytes), List.of());
+            store.write(Map.of(KEY_PREFIX + r.keyId, bytes), List.of(), destroysMaterial);
         } finally {
             Arrays.fill(bytes, (byte) 0);
         }
         LiveKey live = new LiveKey(r, region, accountId);
         keys.put(r.keyId, live);
         return live;
+    }
+
+    private static long materialVersions(KeyRecord r) {
+        return r.versions.stream().filter(v -> v.material != null).count();
+    }
+
+    /**
+     * The sweep (on open and periodically): applies every passed deletion window and material expiry, then redoes a
+     * keys.db rewrite that failed or was cut short by a crash, so destroyed material does not linger in the file.
+     */
+    void sweep() {
+        maintainAll();
+        writeLock.lock();
+        try {
+            store.shredIfPending();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     void lock() { writeLock.lock(); }

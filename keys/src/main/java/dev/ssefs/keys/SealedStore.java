@@ -13,6 +13,8 @@ import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
+import org.mapdb.volume.Volume;
+import dev.ssefs.keys.store.JournaledVolume;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +22,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,19 +31,26 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * {@code keys.db}: a MapDB file with transactions holding (1) clear metadata: format, KDF salt and parameters,
+ * {@code keys.db}: a MapDB StoreDirect on a {@link JournaledVolume} (atomic commits: MapDB 3.1's own WAL,
+ * {@code transactionEnable()}, applies a commit in place and never replays its log, so a crash mid-commit could tear
+ * the file and lose every key) holding (1) clear metadata: format, KDF salt and parameters,
  * a verifier of the root key, account id and region; (2) records, each sealed with AES-256-GCM under a key derived
  * from the root key and bound to its record name. Nothing in the file is key material in the clear.
  *
- * <p>Opening is two-phase: the file is first opened read-only, checked (format, verifier) and every record is
- * unsealed; only then is it opened for writing. A wrong secret, a corrupted or a foreign file therefore fails
+ * <p>Opening is two-phase: the file is locked, and an in-memory copy of its last commit (the file with a complete
+ * {@code keys.db.journal} applied) is checked (format, verifier) and every record unsealed; only then is the journal
+ * replayed on disk and the file opened for writing. A wrong secret, a corrupted or a foreign file therefore fails
  * before anything on disk is touched.
  */
 final class SealedStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SealedStore.class.getName());
     static final String FILE_NAME = "keys.db";
     static final String FORMAT = "ssefs-keys";
     static final int FORMAT_VERSION = 1;
@@ -48,61 +58,119 @@ final class SealedStore implements AutoCloseable {
     private static final String RECORDS = "ssefs.records";
     private static final String KDF_ARGON2ID = "argon2id";
     private static final String KDF_RAW = "raw-root-key";
+    /**
+     * Clear metadata flag, committed together with a change that destroys key material and dropped by the rewrite
+     * that shreds it: if the rewrite fails or a crash comes first, the next open (or the periodic sweep) redoes it.
+     */
+    private static final String SHRED_PENDING = "shred.pending";
+    private static final String REWRITE_STAGING_PREFIX = ".keys.db.rewrite-";
 
     private final Path dataDir;
     private final Path file;
+    private JournaledVolume volume;
     private DB db;
     private HTreeMap<String, byte[]> records;
     private final WrappingAlgorithm.MasterKey sealKey;
     private final String accountId;
     private final String region;
     private final Map<String, byte[]> loaded;
+    /** A change destroyed key material whose superseded sealed copies are not yet rewritten out of keys.db. */
+    private volatile boolean shredPending;
 
-    private SealedStore(Path dataDir, DB db, WrappingAlgorithm.MasterKey sealKey, String accountId, String region,
-                        Map<String, byte[]> loaded) {
+    private SealedStore(Path dataDir, JournaledVolume volume, DB db, WrappingAlgorithm.MasterKey sealKey, String accountId,
+                        String region, Map<String, byte[]> loaded) {
         this.dataDir = dataDir;
         this.file = dataDir.resolve(FILE_NAME);
+        this.volume = volume;
         this.db = db;
         this.records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
         this.sealKey = sealKey;
         this.accountId = accountId;
         this.region = region;
         this.loaded = loaded;
+        this.shredPending = db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open().containsKey(SHRED_PENDING);
     }
 
     static SealedStore open(Path dataDir, RootSecret secret, EmbeddedKms.Options options) {
         Path file = dataDir.resolve(FILE_NAME);
         ensureDataDir(dataDir);
-        if (!Files.exists(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(journalOf(file))) {
+                // a journal without its store: replaying it onto a new, empty store would make a chimera
+                throw new KeyStoreException(file + " is missing but " + journalOf(file).getFileName()
+                        + " exists; restore keys.db from a backup; nothing was changed");
+            }
             create(dataDir, secret, options);
         } else if (!Files.isRegularFile(file)) {
             throw new KeyStoreException(file + " is not a regular file");
         }
-        // Phase 1: read-only validation and load.
-        Validated v = validate(dataDir, file, secret);
-        // Phase 2: open for writing.
-        DB db;
+        // Phase 1 (under the lock, on an in-memory copy of the last commit): validate and load.
+        Validated[] v = new Validated[1];
+        JournaledVolume vol;
         try {
-            db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            vol = new JournaledVolume(file.toFile(), snapshot -> v[0] = validate(dataDir, file, secret, snapshot));
+        } catch (KeyStoreException e) {
+            throw e;
         } catch (DBException.FileLocked e) {
-            v.sealKey.destroy();
             throw new KeyStoreException(file + " is in use by another ssefs process (or is already open in this one)", e);
         } catch (RuntimeException | Error e) {
-            v.sealKey.destroy();
+            if (v[0] != null) v[0].sealKey.destroy();
             throw new KeyStoreException("cannot open " + file + " for writing: " + describe(e), e);
         }
-        SealedStore store = new SealedStore(dataDir, db, v.sealKey, v.accountId, v.region, v.records);
+        // Phase 2: the journal (if any) is replayed; open for writing.
+        DB db;
+        try {
+            db = DBMaker.volumeDB(vol, true).make();
+        } catch (RuntimeException | Error e) {
+            vol.release();
+            v[0].sealKey.destroy();
+            throw new KeyStoreException("cannot open " + file + " for writing: " + describe(e), e);
+        }
+        SealedStore store = new SealedStore(dataDir, vol, db, v[0].sealKey, v[0].accountId, v[0].region, v[0].records);
+        store.removeStaleMapDbWal();
+        store.removeStaleRewrites();
         store.restrictFileModes();
         return store;
+    }
+
+    /** Staging dirs of a rewrite interrupted by a crash (rewrites run under the lock we now hold). */
+    private void removeStaleRewrites() {
+        try (Stream<Path> s = Files.list(dataDir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(REWRITE_STAGING_PREFIX)).toList()) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot list " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Path journalOf(Path file) {
+        return Path.of(file + ".journal");
+    }
+
+    /**
+     * keys.db used to be a MapDB {@code transactionEnable()} store. Its main file has the StoreDirect layout (so it
+     * opens as is), but MapDB never replays its {@code keys.db.wal.N} files; any left by a crash hold nothing usable
+     * (the validated main file is what MapDB itself would have opened). Remove them.
+     */
+    private void removeStaleMapDbWal() {
+        try (Stream<Path> s = Files.list(dataDir)) {
+            List<Path> wal = s.filter(p -> p.getFileName().toString().matches("keys\\.db\\.wal\\.\\d+")).toList();
+            for (Path p : wal) Files.deleteIfExists(p);
+            if (!wal.isEmpty()) JournaledVolume.forceDirectory(dataDir);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove stale MapDB WAL files of " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private record Validated(WrappingAlgorithm.MasterKey sealKey, String accountId, String region,
                              Map<String, byte[]> records) {}
 
-    private static Validated validate(Path dataDir, Path file, RootSecret secret) {
+    private static Validated validate(Path dataDir, Path file, RootSecret secret, Volume snapshot) {
         DB ro;
         try {
-            ro = DBMaker.fileDB(file.toFile()).readOnly().make();
+            if (snapshot.length() == 0) throw new IllegalStateException("empty file");
+            ro = DBMaker.volumeDB(snapshot, true).readOnly().make();
         } catch (RuntimeException | Error e) {
             throw new KeyStoreException(file + " is corrupted or not an ssefs key store (" + describe(e)
                     + "); nothing was changed", e);
@@ -237,18 +305,10 @@ final class SealedStore implements AutoCloseable {
             Arrays.fill(rootKey, (byte) 0);
             meta.put("accountId", newAccountId().getBytes(StandardCharsets.UTF_8));
             meta.put("region", options.region().getBytes(StandardCharsets.UTF_8));
-            DB db = DBMaker.fileDB(staged.toFile()).transactionEnable().make();
-            try {
-                restrictModes(staging);
-                db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(meta);
-                db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).create();
-                db.commit();
-            } finally {
-                db.close();
-            }
-            restrictModes(staging);
+            writeNewStore(staging, staged, meta, Map.of());
             try {
                 Files.createLink(dataDir.resolve(FILE_NAME), staged);
+                JournaledVolume.forceDirectory(dataDir);
             } catch (FileAlreadyExistsException raced) {
                 // another process created the store first; use theirs
             }
@@ -257,6 +317,20 @@ final class SealedStore implements AutoCloseable {
         } finally {
             deleteTree(staging);
         }
+    }
+
+    /** Writes a complete store to {@code staged} (in the private directory {@code staging}), forced to disk. */
+    private static void writeNewStore(Path staging, Path staged, Map<String, byte[]> meta, Map<String, byte[]> records) {
+        DB db = DBMaker.volumeDB(new JournaledVolume(staged.toFile()), false).make();
+        try {
+            restrictModes(staging);
+            db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(meta);
+            db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(records);
+            db.commit();
+        } finally {
+            db.close(); // a JournaledVolume commit forces the file
+        }
+        restrictModes(staging);
     }
 
     private static void ensureDataDir(Path dataDir) {
@@ -288,7 +362,18 @@ final class SealedStore implements AutoCloseable {
 
     /** Seals and writes {@code puts}, removes {@code deletes}, commits once. On failure rolls back and rethrows. */
     synchronized void write(Map<String, byte[]> puts, Collection<String> deletes) {
+        write(puts, deletes, false);
+    }
+
+    /**
+     * As {@link #write(Map, Collection)}; {@code destroysMaterial}: the change destroys key material, so keys.db is
+     * marked (in the same commit) as needing {@link #rewriteLiveRecordsOnly()} until that succeeds.
+     */
+    synchronized void write(Map<String, byte[]> puts, Collection<String> deletes, boolean destroysMaterial) {
         try {
+            if (destroysMaterial) {
+                db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open().put(SHRED_PENDING, new byte[]{1});
+            }
             for (Map.Entry<String, byte[]> e : puts.entrySet()) {
                 byte[] plain = e.getValue();
                 byte[] sealed = new byte[WrappingAlgorithm.wrappedLength(plain.length)];
@@ -298,55 +383,109 @@ final class SealedStore implements AutoCloseable {
             for (String d : deletes) {
                 records.remove(d);
             }
-            // MapDB creates keys.db.wal.N on the first change with the umask's mode; tighten it before commit.
-            restrictFileModes();
-            db.commit();
+            db.commit(); // JournaledVolume: keys.db.journal (0600), forced, then applied to keys.db
+            if (destroysMaterial) shredPending = true;
+
         } catch (RuntimeException | Error e) {
             try {
-                db.rollback();
-            } catch (RuntimeException ignored) {
-                // the original failure matters more
+                rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
             }
             throw new KeyStoreException("cannot write " + file + ": " + describe(e), e);
         }
-        restrictFileModes();
+    }
+
+    /**
+     * Drops every uncommitted change: the volume's dirty pages go and MapDB is rebuilt on the volume, which holds the
+     * last commit (the file stays locked). If the last commit's outcome is unknown, keys.db is reopened instead so
+     * that its journal decides.
+     */
+    private void rollback() {
+        JournaledVolume v = volume;
+        boolean reopen = v.isFailed();
+        if (reopen) v.release(); else v.rollback();
+        try {
+            db.close();
+        } catch (RuntimeException ignored) {
+            // the volume writes nothing now
+        }
+        if (reopen) {
+            openForWriting();
+        } else {
+            v.reuse();
+            db = DBMaker.volumeDB(v, true).make();
+            records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+        }
+    }
+
+    private void openForWriting() {
+        volume = new JournaledVolume(file.toFile());
+        db = DBMaker.volumeDB(volume, true).make();
+        records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
     }
 
     /**
      * Rewrites keys.db from its live records only and atomically replaces the old file. MapDB never zeroes freed
      * space, so superseded sealed records (a destroyed key's material among them) would otherwise linger in the
-     * file. Called after a key's material is destroyed; readers are unaffected (they never touch the file).
+     * file. Called after a key's material is destroyed, and by {@link #shredIfPending()}; readers are unaffected
+     * (they never touch the file).
+     * <p>Crash-safe: the new file is complete and forced before it is renamed over keys.db, and the rename is made
+     * durable by an fsync of the data dir; a crash before the rename leaves the old file (still marked, so the next
+     * open redoes the rewrite), one after it the new file. A failure is logged and retried by the next sweep.
      */
     synchronized void rewriteLiveRecordsOnly() {
+        shredPending = true;
+        if (volume.hasUnappliedCommit()) {
+            // keys.db.journal belongs to the old file: renaming a new file under it would let it be replayed there
+            LOG.warning("not shredding " + file + " now: its last commit is not applied yet; retried by the next sweep");
+            return;
+        }
         Map<String, byte[]> meta = new LinkedHashMap<>(db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open());
+        meta.remove(SHRED_PENDING);
         Map<String, byte[]> live = new LinkedHashMap<>(records);
-        Path staging = dataDir.resolve(".keys.db.rewrite-" + HexFormat.of().formatHex(Randomness.bytes(6)));
+        Path staging = dataDir.resolve(REWRITE_STAGING_PREFIX + HexFormat.of().formatHex(Randomness.bytes(6)));
         Path staged = staging.resolve(FILE_NAME);
-        db.close();
         try {
             Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            DB fresh = DBMaker.fileDB(staged.toFile()).transactionEnable().make();
-            try {
-                restrictModes(staging);
-                fresh.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(meta);
-                fresh.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(live);
-                fresh.commit();
-            } finally {
-                fresh.close();
-            }
-            restrictModes(staging);
-            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            writeNewStore(staging, staged, meta, live); // complete and forced
         } catch (IOException | RuntimeException e) {
-            // the old keys.db is intact (the move is atomic); keep using it
+            LOG.log(Level.WARNING, "cannot rewrite " + file + " without superseded records (" + describe(e) + "): destroyed"
+                    + " key material stays sealed in its free space until a retry succeeds", e);
+            deleteTree(staging);
+            return;
+        }
+        // the old store has no uncommitted change; it must write nothing more (its journal name is the new file's)
+        volume.discard();
+        try {
+            db.close();
+        } catch (RuntimeException ignored) {
+            // discarded: nothing is written
+        }
+        try {
+            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            JournaledVolume.forceDirectory(dataDir);
+            shredPending = false;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot replace " + file + " by its rewrite without superseded records ("
+                    + describe(e) + "); retried by the next sweep", e);
         } finally {
             deleteTree(staging);
-            db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
-            records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+            openForWriting();
             restrictFileModes();
         }
     }
 
-    /** keys.db and its write-ahead log files are 0600, whatever the umask. */
+    /** Redoes a rewrite that failed or was interrupted by a crash (see {@link #rewriteLiveRecordsOnly()}). */
+    synchronized void shredIfPending() {
+        if (shredPending && !db.isClosed()) rewriteLiveRecordsOnly();
+    }
+
+    boolean shredPending() {
+        return shredPending;
+    }
+
+    /** keys.db and its journal are 0600, whatever the umask. */
     private void restrictFileModes() {
         restrictModes(dataDir);
     }

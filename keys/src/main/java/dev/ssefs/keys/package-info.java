@@ -18,7 +18,7 @@
  * {@link dev.ssefs.keys.KeyStoreException} when the store cannot be opened (wrong secret, corrupted or foreign
  * {@code keys.db}, bad root key file), in which case nothing on disk has changed.
  *
- * <p>Files: only {@code <dataDir>/keys.db} (and MapDB's transient {@code keys.db.wal.*}), all mode 0600; every
+ * <p>Files: only {@code <dataDir>/keys.db} (and its transient {@code keys.db.journal}), all mode 0600; every
  * record in it is sealed with AES-256-GCM under a key derived (HKDF) from the root key, which comes from the
  * passphrase via Argon2id (salt and cost stored in the file) or from a 32-byte root key file.
  */

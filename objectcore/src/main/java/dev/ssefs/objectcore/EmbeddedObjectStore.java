@@ -130,6 +130,12 @@ public final class EmbeddedObjectStore implements ObjectStore {
     }
 
     public static EmbeddedObjectStore open(Path dataDir, BlobStore blobs, KeyManagement kms, Clock clock, Options options) {
+        return open(dataDir, blobs, kms, clock, options, dev.ssefs.keys.store.JournaledVolume.Channels.DEFAULT);
+    }
+
+    /** As above; {@code metaChannels} opens meta.db's files (tests inject I/O faults). */
+    static EmbeddedObjectStore open(Path dataDir, BlobStore blobs, KeyManagement kms, Clock clock, Options options,
+                                    dev.ssefs.keys.store.JournaledVolume.Channels metaChannels) {
         try {
             createPrivateDir(dataDir);
         } catch (IOException e) {
@@ -137,7 +143,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         }
         java.util.concurrent.atomic.AtomicReference<BlobStore> forDeletes = new java.util.concurrent.atomic.AtomicReference<>(blobs);
         MetaStore m = new MetaStore(dataDir.resolve("meta.db"), options.durability() == Durability.GROUPED,
-                ids -> deleteQuietly(forDeletes.get(), ids));
+                ids -> deleteQuietly(forDeletes.get(), ids), metaChannels);
         try {
             return new EmbeddedObjectStore(m, blobs, kms, clock, options);
         } catch (RuntimeException e) {
@@ -205,6 +211,22 @@ public final class EmbeddedObjectStore implements ObjectStore {
     public Oss as(String principal) {
         if (principal == null || principal.isEmpty()) throw new IllegalArgumentException("principal must be named");
         return new EmbeddedOss(this, principal);
+    }
+
+    /**
+     * After a failed commit that would have published {@code id}: deletes it only if the index (re-read after the
+     * rollback) does not reference it. A commit whose journal was forced is durable even if it failed later; a blob it
+     * published must stay. If the index cannot be read, the blob stays (an orphan is reclaimed on the next open).
+     */
+    void deleteUnreferencedBlob(String id) {
+        boolean referenced;
+        try {
+            referenced = meta.isLiveBlob(id) || meta.isPendingFree(id);
+        } catch (RuntimeException unreadable) {
+            LOG.log(Level.WARNING, "cannot tell whether blob " + id + " is referenced after a failed commit; keeping it", unreadable);
+            return;
+        }
+        if (!referenced) deleteBlobs(List.of(id));
     }
 
     /** Best-effort deletion of blobs a commit freed; a failure leaves an orphan reclaimed on the next open. */

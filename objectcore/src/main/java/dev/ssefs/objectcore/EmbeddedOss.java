@@ -269,7 +269,10 @@ final class EmbeddedOss implements Oss {
         }
     }
 
-    /** Publishes {@code rec} at bucket/key in one commit (after {@code precondition}); on failure frees the blob. */
+    /**
+     * Publishes {@code rec} at bucket/key in one commit (after {@code precondition}); on failure deletes the blob
+     * unless the index references it.
+     */
     private ObjectRecord publish(String bucket, String key, ObjectRecord rec, Function<ObjectRecord, ObjectRecord> precondition) {
         MetaStore.Committed<ObjectRecord> c;
         try {
@@ -284,16 +287,8 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
-            // reopened index then holds the change, so the blob is freed only if the index does not reference it
-            // (if that cannot be told now, reclamation frees it at the next open)
-            boolean published;
-            try {
-                published = meta.isLiveBlob(rec.blobId());
-            } catch (RuntimeException unknown) {
-                published = true;
-            }
-            if (!published) store.deleteBlobs(List.of(rec.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(rec.blobId());
             throw e;
         }
         if (c.value() != rec) store.deleteBlobs(List.of(rec.blobId()));
@@ -659,7 +654,8 @@ final class EmbeddedOss implements Oss {
                 return null;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(part.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(part.blobId());
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());
@@ -728,16 +724,8 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
-            // reopened index then holds the change, so the blob is freed only if the index does not reference it
-            // (if that cannot be told now, reclamation frees it at the next open)
-            boolean published;
-            try {
-                published = meta.isLiveBlob(rec.blobId());
-            } catch (RuntimeException unknown) {
-                published = true;
-            }
-            if (!published) store.deleteBlobs(List.of(rec.blobId()));
+            // never delete a blob the index may reference: the commit may have happened after all (see MetaStore)
+            store.deleteUnreferencedBlob(rec.blobId());
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());

@@ -1,5 +1,6 @@
 package dev.ssefs.objectcore.internal;
 
+import dev.ssefs.keys.store.JournaledVolume;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBException;
@@ -32,6 +33,7 @@ import java.util.function.Function;
 public final class MetaStore implements AutoCloseable {
     private final Path file;
     private volatile JournaledVolume volume;
+    private volatile boolean closed;
     private volatile DB db;
     private volatile Map<String, byte[]> buckets;
     private volatile BTreeMap<String, byte[]> objects;
@@ -40,8 +42,6 @@ public final class MetaStore implements AutoCloseable {
     /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
     private volatile Set<String> liveBlobs;
     private final ReentrantLock commitLock = new ReentrantLock();
-    /** Set by {@link #close}: only then may meta.db stay closed. */
-    private volatile boolean closed;
     /** Grouped mode: changes are applied at once and committed durably by {@link #sync} (called periodically). */
     private final boolean grouped;
     /** Grouped mode: whether applied changes await a commit. Guarded by commitLock. */
@@ -49,58 +49,68 @@ public final class MetaStore implements AutoCloseable {
     /** Grouped mode: blobs freed by applied but not yet durable changes; deleted only after the commit. */
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
+    private final JournaledVolume.Channels channels;
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
+
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+        this(file, grouped, deleteBlobs, JournaledVolume.Channels.DEFAULT);
+    }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     * @param channels    opens meta.db's files (tests inject I/O faults)
      */
-    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
+                     JournaledVolume.Channels channels) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
-        openDb();
+        this.channels = channels;
+        openDb(null);
         restrictPermissions(file);
     }
 
     /**
      * meta.db is a MapDB StoreDirect on a {@link JournaledVolume} (atomic commits; see there why not MapDB's own
-     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume.
+     * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume: it returns once the commit is
+     * durable and throws only if it is not (see JournaledVolume).
+     *
+     * @param reuse a volume just rolled back (null: open the file)
      */
-    private void openDb() {
+    private void openDb(JournaledVolume reuse) {
         // MapDB's DBMaker needs a context class loader; threads attached from native code (FUSE callbacks, which
-        // reopen meta.db after a failed commit) have none
+        // rebuild MapDB after a failed commit) have none
         Thread t = Thread.currentThread();
         ClassLoader saved = t.getContextClassLoader();
         if (saved == null) t.setContextClassLoader(MetaStore.class.getClassLoader());
         try {
-            openDbNow();
+            openDbNow(reuse);
         } finally {
             if (saved == null) t.setContextClassLoader(null);
         }
     }
 
-    private void openDbNow() {
-        JournaledVolume v = null;
+    private void openDbNow(JournaledVolume reuse) {
+        JournaledVolume v = reuse;
         DB made;
         try {
-            boolean exists = java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
-            v = new JournaledVolume(file.toFile());
-            made = DBMaker.volumeDB(v, exists).make();
-        } catch (RuntimeException | IOException e) {
-            // release meta.db (its lock) when the open fails half-way (e.g. a full disk): else every later reopen
-            // fails as "in use by another process"
-            if (v != null) {
-                v.discard();
-                try {
-                    v.close();
-                } catch (RuntimeException ignored) {
-                    // discarded: nothing is written
-                }
+            if (v == null) {
+                v = new JournaledVolume(file.toFile(), null, channels);
+            } else {
+                v.reuse();
             }
-            throw openFailure(e);
+            made = DBMaker.volumeDB(v, v.length() > 0).make();
+        } catch (DBException.FileLocked e) {
+            throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
+        } catch (DBException e) {
+            if (v != null) v.release();
+            throw new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (v != null) v.release();
+            throw e;
         }
         volume = v;
         db = made;
@@ -112,45 +122,35 @@ public final class MetaStore implements AutoCloseable {
         db.commit();
     }
 
-    private RuntimeException openFailure(Exception failure) {
-        try {
-            throw failure;
-        } catch (DBException.FileLocked e) {
-            return new IllegalStateException("metadata store " + file + " is in use by another process", e);
-        } catch (DBException e) {
-            return new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            return new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            return e;
-        } catch (Exception e) {
-            return new IllegalStateException(e);
-        }
-    }
-
+    /**
+     * Undoes every uncommitted change: drops the volume's dirty pages and rebuilds MapDB on the volume, which holds the
+     * last commit (the file stays open and locked). If the last sync's outcome is unknown, meta.db is closed and
+     * reopened instead, so that its journal decides.
+     */
     /**
      * Reopens meta.db if a failed commit's rollback could not (e.g. the disk was still full): without this one
      * failed commit would leave the store closed for good ("Store was closed"), even once space is freed.
      */
     private void ensureOpen() {
-        if (!db.isClosed() || closed) return;
+        if (closed || !db.isClosed()) return;
         commitLock.lock();
         try {
-            if (db.isClosed() && !closed) openDb();
+            if (db.isClosed() && !closed) openDb(null);
         } finally {
             commitLock.unlock();
         }
     }
 
-    /** Undoes every uncommitted change: drops the volume's dirty pages and reopens meta.db from its last commit. */
     private void rollback() {
-        volume.discard();
+        JournaledVolume v = volume;
+        boolean reopen = v.isFailed();
+        if (reopen) v.release(); else v.rollback();
         try {
             db.close();
         } catch (RuntimeException ignored) {
-            // the volume writes nothing after discard
+            // the volume writes nothing now
         }
-        openDb();
+        openDb(reopen ? null : v);
     }
 
     /** meta.db and its journal are 0600 (the data dir itself is 0700). */
@@ -192,7 +192,7 @@ public final class MetaStore implements AutoCloseable {
     public <T> Committed<T> commit(Function<Tx, T> change) {
         commitLock.lock();
         try {
-            if (db.isClosed() && !closed) openDb();
+            if (db.isClosed() && !closed) openDb(null);
             Tx tx = new Tx();
             T value;
             try {
@@ -311,6 +311,7 @@ public final class MetaStore implements AutoCloseable {
     }
 
     public boolean bucketHasObjects(String bucket) {
+        ensureOpen();
         return !range(bucket, "", true, null).isEmpty();
     }
 
@@ -369,9 +370,9 @@ public final class MetaStore implements AutoCloseable {
     @Override
     public void close() {
         if (grouped && !db.isClosed()) sync();
-        closed = true;
         commitLock.lock();
         try {
+            closed = true;
             if (!db.isClosed()) db.close();
         } finally {
             commitLock.unlock();
