@@ -344,6 +344,14 @@ public class SsefsFuse extends FuseStubFS {
     }
 
     @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return call("fsyncdir", path, () -> {
+            core.fsyncdir();
+            return 0;
+        });
+    }
+
+    @Override
     public int release(String path, FuseFileInfo fi) {
         return call("release", path, () -> {
             core.release(fi.fh.get());
