@@ -239,12 +239,13 @@ public final class FsCore {
     }
 
     /**
-     * close(2) of a handle: commits. A new file still empty waits for its last release instead: shells and dd
-     * dup2 the fd and close the original before writing, which would commit an empty version first.
+     * close(2) of a handle: commits, so that close reports a failed commit. (Shells and dd dup2 a new file's fd and
+     * close the original before writing: that commits the empty file first, then the content, two commits; waiting
+     * for release instead would lose the error of an empty file's refused commit, since release's result goes
+     * nowhere.)
      */
     public void flush(long fh) throws IOException {
         OpenFiles.Handle h = files.handle(fh);
-        if (h.file().isNewAndEmpty()) return;
         if (h.writable() || h.file().isDirty()) h.file().commit();
     }
 

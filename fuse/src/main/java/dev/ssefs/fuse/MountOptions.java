@@ -86,6 +86,7 @@ public final class MountOptions {
         l.add("big_writes");
         l.add("max_read=131072");
         l.add("max_write=131072");
+        l.add("max_readahead=1048576"); // more reads in flight: decryption runs on several threads
         l.add("hard_remove");
         l.add("atomic_o_trunc");
         l.add(kernelCache ? "kernel_cache" : "auto_cache");

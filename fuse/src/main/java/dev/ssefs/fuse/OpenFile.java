@@ -364,16 +364,6 @@ final class OpenFile {
         }
     }
 
-    /** A created file nothing was written to yet: committing it can wait for the last release. */
-    boolean isNewAndEmpty() {
-        lock.readLock().lock();
-        try {
-            return base == null && size == 0 && stream == null && (stage == null || stage.isEmpty());
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
     boolean isDirty() {
         lock.readLock().lock();
         try {

@@ -59,12 +59,32 @@ class InMemoryMountTest extends MountSpec {
     @DisplayName("a sequential write of a new file streams into one writer: one commit, no spool")
     void sequentialWriteIsOneCommit() throws Exception {
         int before = oss.commits.get();
-        // the shell's redirection closes (flushes) the new file's first fd before head writes: no empty commit
+        // the shell's redirection closes (flushes) the new file's first fd before head writes: the empty file is
+        // committed first, then the content streams into one more version
         Sh.ok(mnt, "head -c 20000000 /dev/zero > seq.bin");
-        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+        assertEquals(2, oss.commits.get() - before, "the empty file, then the whole file in one commit");
         before = oss.commits.get();
         Sh.ok(mnt, "dd if=/dev/zero of=seq2.bin bs=1M count=20 status=none");
-        assertEquals(1, oss.commits.get() - before, "one commit for the whole file");
+        assertEquals(2, oss.commits.get() - before, "dd dup2s too: the empty file, then the whole file");
+        before = oss.commits.get();
+        Sh.ok(mnt, "cp seq2.bin seq3.bin");
+        assertEquals(1, oss.commits.get() - before, "cp: one commit for the whole file");
+    }
+
+    @Test
+    @DisplayName("tar and rsync: store commits per small file (each is an fsync'ed metadata commit on the real store)")
+    void commitsPerSmallFile() throws Exception {
+        Path src = base.resolve("scratch/small");
+        Sh.ok(base.resolve("scratch"), "rm -rf small && mkdir -p small/d && for i in $(seq 1 100); do echo $i > small/d/f$i; done");
+        int before = oss.commits.get();
+        Sh.ok(mnt, "mkdir t && tar cf - -C '" + src + "' . | tar xf - -C t");
+        int tar = oss.commits.get() - before;
+        before = oss.commits.get();
+        Sh.ok(mnt, "rsync -a '" + src + "/' r/");
+        int rsync = oss.commits.get() - before;
+        System.out.println("COMMITS tar=" + tar + " rsync=" + rsync);
+        assertTrue(tar <= 110, "tar: one commit per file (+ directories and their attributes), was " + tar);
+        assertTrue(rsync <= 310, "rsync: the temp file, its attributes after close, the rename; was " + rsync);
     }
 
     @Test

@@ -41,8 +41,8 @@ class SsefsMountIT extends MountSpec {
 
     @Override Path scratch() { return scratch; }
 
-    /** Every small file is one atomic, fsync'ed object commit on the real store: fewer files keep the suite short. */
-    @Override int treeFiles() { return 1200; }
+    /** Every small file is one atomic, fsync'ed object commit on the real store: a smaller tree keeps the suite short. */
+    @Override int treeFiles() { return 1500; }
 
     record Run(int exit, String out, String err) {
         @Override public String toString() { return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err; }
@@ -133,6 +133,19 @@ class SsefsMountIT extends MountSpec {
     }
 
     @Test
+    @DisplayName("commands run live while mounted: ssefs cp appears in the tree, ssefs cat reads what the mount wrote")
+    void commandsWhileMounted() throws Exception {
+        fresh("cli");
+        Path local = Files.writeString(scratch.resolve("from-cli.txt"), "put by ssefs cp\n");
+        ok(data, "cp", local.toString(), "oss://itbucket/cli/deep/from-cli.txt");
+        assertEquals("put by ssefs cp\n", sh(mnt, "cat cli/deep/from-cli.txt"));
+        assertTrue(sh(mnt, "stat -c %F cli/deep").startsWith("directory"), "an implied directory");
+        sh(mnt, "echo 'written by the mount' > cli/by-mount.txt");
+        assertEquals("written by the mount\n", ok(data, "cat", "oss://itbucket/cli/by-mount.txt").out());
+        assertTrue(Files.readString(data.resolve("ssefs.log")).contains("command: ssefs cat"), "served by the daemon");
+    }
+
+    @Test
     @DisplayName("a second bucket joins the running daemon; umount of it leaves the first mounted")
     void secondBucket() throws Exception {
         Path mnt2 = Files.createDirectories(work.resolve("mnt2"));
@@ -150,6 +163,33 @@ class SsefsMountIT extends MountSpec {
         }
         assertFalse(MountTable.isSsefsMount(mnt2));
         assertTrue(MountTable.isSsefsMount(mnt));
+    }
+
+    @Test
+    @DisplayName("a mount acts as its --principal: a read-only policy reads KMS objects, writes are EACCES")
+    void principal() throws Exception {
+        fresh("pr");
+        sh(mnt, "mkdir pr && echo readable > pr/f");
+        Path policy = work.resolve("viewer.json");
+        Files.writeString(policy, "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oss:GetObject\","
+                + "\"oss:ListObjects\",\"oss:GetBucketInfo\",\"oss:GetBucketEncryption\",\"kms:Decrypt\"],"
+                + "\"Resource\":[\"acs:oss:*:*:*\",\"acs:kms:*:*:*\"]}]}");
+        ok(data, "policy", "put", "viewer", policy.toString());
+        Path m4 = Files.createDirectories(work.resolve("mnt3"));
+        try {
+            ok(data, "--principal", "viewer", "mount", "oss://itbucket", m4.toString());
+            assertEquals("readable\n", sh(m4, "cat pr/f"));
+            // the commit at close is refused: cp reports close's error (a shell's > redirection would not)
+            Sh.Result w = Sh.run(m4, "cp", "/etc/hostname", "pr/new");
+            assertNotEquals(0, w.exit());
+            assertTrue(w.err().contains("Permission denied"), w.err());
+            Thread.sleep(200); // release follows close asynchronously
+            assertFalse(Files.exists(mnt.resolve("pr/new")), "nothing was written");
+            assertEquals("readable\n", sh(mnt, "cat pr/f"), "the root mount is unaffected");
+        } finally {
+            ssefs(data, Map.of(), "umount", m4.toString());
+            Sh.lazyUnmount(m4);
+        }
     }
 
     @Test

@@ -120,6 +120,7 @@ public final class MountCommands {
         String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.ssefs.cli.Main");

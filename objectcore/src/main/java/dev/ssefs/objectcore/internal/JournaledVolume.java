@@ -41,8 +41,16 @@ public final class JournaledVolume extends Volume {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Page number -> page content, for pages written since the last sync. Guarded by lock. */
     private final TreeMap<Long, byte[]> dirty = new TreeMap<>();
+    /**
+     * Clean pages as read from the main file (or written to it by a sync): MapDB reads small fields very often (the
+     * header checksum alone reads every header int), so reads must not be syscalls. Bounded: cleared when full.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, byte[]> clean = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_CLEAN_PAGES = 8192; // 32 MiB
     /** The logical length; may exceed the file's until the next sync. Guarded by lock. */
     private long size;
+    /** The main file's length (cached: asking the channel is a syscall). */
+    private volatile long fileLen;
     private boolean discarded;
 
     public JournaledVolume(File file) {
@@ -55,6 +63,7 @@ public final class JournaledVolume extends Volume {
         }
         this.main = new FileChannelVol(file, false, 0L, 20, 0L);
         this.size = main.length();
+        this.fileLen = size;
     }
 
     /** Applies a complete journal to the main file (again); discards a torn one. */
@@ -116,11 +125,22 @@ public final class JournaledVolume extends Volume {
     private byte[] pageForWrite(long no) {
         byte[] p = dirty.get(no);
         if (p == null) {
+            p = cleanPage(no).clone();
+            dirty.put(no, p);
+        }
+        return p;
+    }
+
+    /** The page as the main file holds it (zeros past its end); do not modify the returned array. */
+    private byte[] cleanPage(long no) {
+        byte[] p = clean.get(no);
+        if (p == null) {
             p = new byte[PAGE];
             long start = no * PAGE;
-            long fileLen = main.length();
-            if (start < fileLen) main.getData(start, p, 0, (int) Math.min(PAGE, fileLen - start));
-            dirty.put(no, p);
+            long len = fileLen;
+            if (start < len) main.getData(start, p, 0, (int) Math.min(PAGE, len - start));
+            if (clean.size() >= MAX_CLEAN_PAGES) clean.clear();
+            clean.put(no, p);
         }
         return p;
     }
@@ -140,21 +160,13 @@ public final class JournaledVolume extends Volume {
     }
 
     private void read(long offset, byte[] dst, int dstPos, int len) {
-        long fileLen = main.length();
         while (len > 0) {
             long no = offset / PAGE;
             int in = (int) (offset % PAGE);
             int n = Math.min(len, PAGE - in);
             byte[] p = dirty.get(no);
-            if (p != null) {
-                System.arraycopy(p, in, dst, dstPos, n);
-            } else if (offset < fileLen) {
-                int fromFile = (int) Math.min(n, fileLen - offset);
-                main.getData(offset, dst, dstPos, fromFile);
-                if (fromFile < n) java.util.Arrays.fill(dst, dstPos + fromFile, dstPos + n, (byte) 0);
-            } else {
-                java.util.Arrays.fill(dst, dstPos, dstPos + n, (byte) 0);
-            }
+            if (p == null) p = cleanPage(no);
+            System.arraycopy(p, in, dst, dstPos, n);
             offset += n;
             dstPos += n;
             len -= n;
@@ -179,6 +191,7 @@ public final class JournaledVolume extends Volume {
         try {
             size = newSize;
             dirty.tailMap((newSize + PAGE - 1) / PAGE, true).clear();
+            clean.clear();
         } finally {
             lock.writeLock().unlock();
         }
@@ -264,7 +277,6 @@ public final class JournaledVolume extends Volume {
         lock.readLock().lock();
         try {
             if (discarded) return;
-            long fileLen = main.length();
             if (dirty.isEmpty() && size == fileLen) return;
             List<Map.Entry<Long, byte[]>> pages = new ArrayList<>(dirty.entrySet());
             int total = 20 + pages.size() * (8 + PAGE) + 8;
@@ -289,6 +301,7 @@ public final class JournaledVolume extends Volume {
             }
             if (size < main.length()) main.truncate(size);
             main.sync();
+            fileLen = main.length();
             Files.delete(journal);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot commit " + file + ": " + e.getMessage(), e);
@@ -297,6 +310,9 @@ public final class JournaledVolume extends Volume {
         }
         lock.writeLock().lock();
         try {
+            // the written pages are what the file now holds
+            if (clean.size() + dirty.size() >= MAX_CLEAN_PAGES) clean.clear();
+            clean.putAll(dirty);
             dirty.clear();
         } finally {
             lock.writeLock().unlock();

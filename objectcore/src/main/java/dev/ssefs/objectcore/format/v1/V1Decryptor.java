@@ -27,6 +27,9 @@ final class V1Decryptor implements ObjectDecryptor {
     private final long plaintextSize;
     private final long lastChunk;
     private volatile boolean closed;
+    /** Identifies this decryptor's chunk in a thread's scratch cache (an id, so the cache keeps nothing reachable). */
+    private final long id = NEXT_ID.incrementAndGet();
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
 
     private V1Decryptor(BlobReader blob, ObjectHeader header, ChunkLayout layout, V1Keys keys, String objectName,
                         long blobSize, long plaintextSize) {
@@ -81,7 +84,8 @@ final class V1Decryptor implements ObjectDecryptor {
         Scratch s = scratch();
         long end = position + range.plaintextLength();
         for (long i = range.firstChunk(); i <= range.lastChunk(); i++) {
-            int n = decryptChunk(i, s);
+            // Small sequential reads (4 KiB) hit the same chunk many times: reuse this thread's last verified chunk.
+            int n = s.cachedOwner == id && s.cachedIndex == i ? s.cachedLength : decryptChunk(i, s);
             long chunkStart = layout.chunkPlaintextOffset(i);
             int from = (int) Math.max(0, position - chunkStart);
             int to = (int) Math.min(n, end - chunkStart);
@@ -119,6 +123,7 @@ final class V1Decryptor implements ObjectDecryptor {
         int n = decryptChunk(lastChunk, s);
         System.arraycopy(s.plain, 0, lastPlain, 0, n);
         java.util.Arrays.fill(s.plain, (byte) 0);
+        s.cachedOwner = 0;
         return n;
     }
 
@@ -158,6 +163,7 @@ final class V1Decryptor implements ObjectDecryptor {
      * verified; otherwise throws, and {@code s.plain} must not be used.
      */
     private int decryptChunk(long index, Scratch s) throws IOException {
+        s.cachedOwner = 0; // s.plain is about to be overwritten
         int sealedLen = layout.chunkCiphertextLength(index, plaintextSize);
         long offset = layout.chunkCiphertextOffset(index);
         byte[] in = s.sealed;
@@ -182,6 +188,9 @@ final class V1Decryptor implements ObjectDecryptor {
         try {
             int n = keys.aead.open(s.aad, in, inOff, sealedLen, s.plain, 0);
             if (n != sealedLen - ChunkLayout.CHUNK_OVERHEAD) throw new IllegalStateException("short chunk");
+            s.cachedOwner = id;
+            s.cachedIndex = index;
+            s.cachedLength = n;
             return n;
         } catch (AEADBadTagException e) {
             throw IntegrityException.chunk(objectName, index, lastChunk + 1, last
@@ -198,6 +207,10 @@ final class V1Decryptor implements ObjectDecryptor {
         /** Where the last opened chunk's sealed bytes are: {@link #sealed}, or the blob's own memory. */
         byte[] sealedFrom;
         int sealedOffset;
+        /** {@link #plain} holds the verified chunk {@code cachedIndex} of decryptor {@code cachedOwner} (0: nothing). */
+        long cachedOwner;
+        long cachedIndex;
+        int cachedLength;
 
         Scratch(int chunkSize) {
             this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];
