@@ -293,13 +293,17 @@ public final class FsCore {
     public void unlink(String path) {
         String key = ObjectPaths.key(path);
         OpenFile open = files.get(key);
-        ObjectMeta m = head(key);
-        if (m == null && open == null) {
-            if (head(key + "/") != null || hasChildren(key + "/")) throw new FsException(Errno.EISDIR, "is a directory: " + path);
-            throw FsException.noEntry(path);
+        if (open == null) {
+            if (head(key) == null) {
+                if (head(key + "/") != null || hasChildren(key + "/")) throw new FsException(Errno.EISDIR, "is a directory: " + path);
+                throw FsException.noEntry(path);
+            }
+            oss.deleteObject(bucket, key);
+            return;
         }
+        // marking it unlinked waits for a commit in progress and stops later ones; then what was committed goes
         files.unlink(key);
-        if (m != null) oss.deleteObject(bucket, key);
+        if (head(key) != null) oss.deleteObject(bucket, key);
     }
 
     public void symlink(String target, String linkPath, int uid, int gid) throws IOException {
@@ -334,15 +338,29 @@ public final class FsCore {
                 if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
             }
             String fromPrefix = fromKey + "/";
-            for (OpenFile of : files.under(fromPrefix)) of.commit();
-            oss.rename(bucket, fromPrefix, toKey + "/", true);
-            files.rekeyPrefix(fromPrefix, toKey + "/");
+            // open files below are committed and held still (in key order: no deadlock) until re-keyed
+            List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
+            open.sort(java.util.Comparator.comparing(OpenFile::key));
+            open.forEach(of -> of.lock.writeLock().lock());
+            try {
+                for (OpenFile of : open) of.commit();
+                oss.rename(bucket, fromPrefix, toKey + "/", true);
+                files.rekeyPrefix(fromPrefix, toKey + "/");
+            } finally {
+                open.forEach(of -> of.lock.writeLock().unlock());
+            }
         } else {
             if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
             OpenFile of = files.get(fromKey);
-            if (of != null) of.commit();
-            oss.rename(bucket, fromKey, toKey, false);
-            files.rekey(fromKey, toKey);
+            // a write through an open handle cannot slip in between the commit and the re-keying
+            if (of != null) of.lock.writeLock().lock();
+            try {
+                if (of != null) of.commit();
+                oss.rename(bucket, fromKey, toKey, false);
+                files.rekey(fromKey, toKey);
+            } finally {
+                if (of != null) of.lock.writeLock().unlock();
+            }
         }
     }
 

@@ -97,7 +97,7 @@ class SsefsMountIT extends MountSpec {
         try {
             if (mnt != null && MountTable.isSsefsMount(mnt)) ssefs(data, Map.of(), "umount", mnt.toString());
         } finally {
-            for (String m : List.of("mnt", "mnt2", "mnt3", "busy", "sig")) Sh.lazyUnmount(work.resolve(m));
+            for (String m : List.of("mnt", "mnt2", "mnt3", "busy", "sig", "tamper")) Sh.lazyUnmount(work.resolve(m));
             assertEquals(List.of(), Sh.mountsContaining(work.toString()), "no mount left behind");
         }
     }
@@ -219,6 +219,40 @@ class SsefsMountIT extends MountSpec {
         assertNotEquals(0, r.exit());
         assertTrue(r.err().toLowerCase().contains("passphrase"), r.toString());
         assertFalse(MountTable.isSsefsMount(m));
+    }
+
+    @Test
+    @DisplayName("a tampered blob reads as EIO, never as wrong bytes, and the log names the object")
+    void tamperedBlobIsEio() throws Exception {
+        Path d = work.resolve("data-tamper");
+        Path m = Files.createDirectories(work.resolve("tamper"));
+        ok(d, "mb", "oss://tamper", "--sse-algorithm", "KMS");
+        try {
+            ok(d, "mount", "oss://tamper", m.toString());
+            sh(m, "head -c 3000000 /dev/urandom > victim.bin");
+            ok(d, "umount", m.toString());
+            // the only large blob is the victim's: flip one byte in its middle
+            Path blob;
+            try (var s = Files.walk(d.resolve("blobs"))) {
+                blob = s.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+            }
+            try (var f = new java.io.RandomAccessFile(blob.toFile(), "rw")) {
+                f.seek(1_500_000);
+                int b = f.read();
+                f.seek(1_500_000);
+                f.write(b ^ 0x01);
+            }
+            ok(d, "mount", "oss://tamper", m.toString());
+            Sh.Result r = Sh.run(m, "bash", "-c", "cat victim.bin > /dev/null");
+            assertNotEquals(0, r.exit());
+            assertTrue(r.err().contains("Input/output error"), r.err());
+            String log = Files.readString(d.resolve("ssefs.log"));
+            assertTrue(log.contains("integrity failure") && log.contains("oss://tamper/victim.bin"), log);
+            assertTrue(sh(m, "stat -c %s victim.bin").startsWith("3000000"), "metadata still answers");
+        } finally {
+            ssefs(d, Map.of(), "umount", m.toString());
+            Sh.lazyUnmount(m);
+        }
     }
 
     @Test
