@@ -20,8 +20,11 @@ import org.apache.commons.cli.Option;
 final class MountCli {
     private MountCli() {}
 
-    /** How much a crash of the mount daemon may lose of what was not fsync'ed (every object stays old or new). */
-    static final java.time.Duration GROUP_COMMIT_INTERVAL = java.time.Duration.ofMillis(200);
+    /**
+     * How much a crash of the mount daemon may lose of what was not fsync'ed (every object stays old or new);
+     * the JVM property {@code ssefs.commitIntervalMillis} overrides it.
+     */
+    static final java.time.Duration GROUP_COMMIT_INTERVAL = java.time.Duration.ofMillis(Long.getLong("ssefs.commitIntervalMillis", 200));
 
     static void register(Command root) {
         root.add(Command.leaf("mount", "oss://BUCKET MOUNTPOINT",

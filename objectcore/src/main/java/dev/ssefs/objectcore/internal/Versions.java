@@ -60,21 +60,30 @@ public final class Versions {
         java.util.List<BlobWriter.Deferred> batch = new java.util.ArrayList<>();
         for (BlobWriter.Deferred d; (d = q.poll()) != null; ) batch.add(d);
         try {
+            // each directory once (a concurrent set): all tasks are awaited, so a skipped one is forced by then
+            java.util.Set<Object> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
             if (batch.size() == 1) {
                 batch.get(0).forceData();
+                batch.get(0).forceDirectories(done);
             } else {
                 java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>(batch.size());
-                for (BlobWriter.Deferred d : batch) fs.add(FORCING.submit(() -> { d.forceData(); return null; }));
+                for (BlobWriter.Deferred d : batch) {
+                    fs.add(FORCING.submit(() -> {
+                        d.forceData();
+                        d.forceDirectories(done);
+                        return null;
+                    }));
+                }
+                IOException failed = null;
                 for (java.util.concurrent.Future<?> f : fs) {
                     try {
                         f.get();
                     } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                        if (failed == null) failed = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                     }
                 }
+                if (failed != null) throw failed;
             }
-            java.util.Set<Object> done = new java.util.HashSet<>();
-            for (BlobWriter.Deferred d : batch) d.forceDirectories(done);
         } catch (IOException e) {
             q.addAll(batch);
             throw new java.io.UncheckedIOException("cannot force new blobs to disk: " + e.getMessage(), e);
