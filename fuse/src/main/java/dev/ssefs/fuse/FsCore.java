@@ -249,7 +249,14 @@ public final class FsCore {
         if (h.writable() || h.file().isDirty()) h.file().commit();
     }
 
-    public void fsync(long fh) throws IOException { files.handle(fh).file().commit(); }
+    /** Commits the file's pending data and makes every change so far durable (the store may commit in groups). */
+    public void fsync(long fh) throws IOException {
+        files.handle(fh).file().commit();
+        oss.sync();
+    }
+
+    /** fsync of a directory: makes its entries (creates, renames, unlinks so far) durable. */
+    public void fsyncdir() { oss.sync(); }
 
     public void release(long fh) throws IOException { files.releaseRef(files.removeHandle(fh).file()); }
 

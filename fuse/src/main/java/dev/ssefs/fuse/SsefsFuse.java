@@ -76,9 +76,16 @@ public class SsefsFuse extends FuseStubFS {
 
     public FsCore core() { return core; }
 
-    /** Runs libfuse's fuse_main in the calling thread until the filesystem is unmounted; returns its exit code. */
+    /**
+     * Serves the mount from the calling thread until the filesystem is unmounted; returns its exit code. Requests are
+     * served by {@link FuseLoop}'s fixed Java threads ({@code -Dssefs.fuseLoop=libfuse}: libfuse's own fuse_main).
+     */
     int fuseMain(String[] args) {
-        return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
+        if ("libfuse".equals(System.getProperty("ssefs.fuseLoop"))) {
+            return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
+        }
+        return FuseLoop.run(args, jnr.ffi.Struct.getMemory(fuseOperations), jnr.ffi.Struct.size(fuseOperations),
+                "fuse-" + core.volume().bucket());
     }
 
     @FunctionalInterface
@@ -339,6 +346,14 @@ public class SsefsFuse extends FuseStubFS {
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
         return call("fsync", path, () -> {
             core.fsync(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return call("fsyncdir", path, () -> {
+            core.fsyncdir();
             return 0;
         });
     }

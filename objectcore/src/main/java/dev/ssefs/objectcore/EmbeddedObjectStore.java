@@ -52,11 +52,12 @@ public final class EmbeddedObjectStore implements ObjectStore {
         EACH_CHANGE,
         /**
          * Changes are visible at once and become durable together, within {@link Options#commitInterval()} or at
-         * {@link #sync()}. Blobs are still forced before they are published, and a replaced blob is deleted only after
+         * {@link #sync()}. Blobs are forced before the commit that publishes them durably, and a replaced blob is deleted only after
          * the commit that replaced it is durable, so after a crash of the process or the machine the store holds a
          * consistent earlier state: every object its old or its new version, never a mix. What the last interval
          * changed may be lost unless {@link #sync()} was called (an fsync). One meta.db fsync per interval
-         * instead of one per change.
+         * instead of one per change, and new blobs are forced together (concurrently) just before that commit
+         * instead of one by one as they are written.
          */
         GROUPED
     }
@@ -73,9 +74,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
     private final Thread reclaimer;
     private volatile boolean closed;
 
-    private EmbeddedObjectStore(MetaStore meta, BlobStore blobs, KeyManagement kms, Clock clock, Options options) {
+    private EmbeddedObjectStore(MetaStore meta, Versions versions, KeyManagement kms, Clock clock, Options options) {
         this.meta = meta;
-        this.versions = new Versions(blobs);
+        this.versions = versions;
         this.keys = new DataKeys(kms);
         this.kms = kms;
         this.clock = clock;
@@ -136,10 +137,13 @@ public final class EmbeddedObjectStore implements ObjectStore {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
         java.util.concurrent.atomic.AtomicReference<BlobStore> forDeletes = new java.util.concurrent.atomic.AtomicReference<>(blobs);
-        MetaStore m = new MetaStore(dataDir.resolve("meta.db"), options.durability() == Durability.GROUPED,
-                ids -> deleteQuietly(forDeletes.get(), ids));
+        boolean grouped = options.durability() == Durability.GROUPED;
+        Versions versions = new Versions(blobs);
+        if (grouped) versions.deferDurability();
+        MetaStore m = new MetaStore(dataDir.resolve("meta.db"), grouped, ids -> deleteQuietly(forDeletes.get(), ids),
+                versions::forcePending);
         try {
-            return new EmbeddedObjectStore(m, blobs, kms, clock, options);
+            return new EmbeddedObjectStore(m, versions, kms, clock, options);
         } catch (RuntimeException e) {
             m.close();
             throw e;

@@ -190,6 +190,37 @@ public final class FileBlobStore implements BlobStore {
         }
 
         @Override
+        public Deferred commitDeferred() throws IOException {
+            if (committed) return Deferred.NONE;
+            if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
+            try {
+                ch.close();
+                committed = true;
+            } catch (IOException | RuntimeException e) {
+                abort();
+                throw e;
+            }
+            Path dir = file.getParent();
+            boolean madeDir = newDir;
+            return new Deferred() {
+                @Override
+                public void forceData() throws IOException {
+                    try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        c.force(true);
+                    } catch (java.nio.file.NoSuchFileException deleted) {
+                        // deleted before it was made durable: nothing references it
+                    }
+                }
+
+                @Override
+                public void forceDirectories(Set<Object> done) throws IOException {
+                    if (done.add(dir)) forceDirectory(dir);
+                    if (madeDir && done.add(root)) forceDirectory(root);
+                }
+            };
+        }
+
+        @Override
         public void abort() throws IOException {
             if (committed || aborted) return;
             aborted = true;

@@ -47,18 +47,28 @@ public final class MetaStore implements AutoCloseable {
     /** Grouped mode: blobs freed by applied but not yet durable changes; deleted only after the commit. */
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
+    /** Grouped mode: makes the blobs that applied changes reference durable; runs before every durable commit. */
+    private final Runnable beforeDurableCommit;
+    /** Serialises whole {@link #sync} calls, so no commit overtakes another caller's blob forcing. */
+    private final ReentrantLock syncLock = new ReentrantLock();
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
+
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+        this(file, grouped, deleteBlobs, () -> { });
+    }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     * @param beforeDurableCommit forces the blobs published since the last durable commit (grouped mode)
      */
-    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs, Runnable beforeDurableCommit) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
+        this.beforeDurableCommit = beforeDurableCommit;
         openDb();
         restrictPermissions(file);
     }
@@ -174,15 +184,24 @@ public final class MetaStore implements AutoCloseable {
     /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
     public void sync() {
         List<String> frees;
-        commitLock.lock();
+        syncLock.lock();
         try {
-            if (!dirty || db.isClosed()) return;
-            db.commit();
-            dirty = false;
-            frees = new ArrayList<>(pendingFrees);
-            pendingFrees.clear();
+            // the blobs published so far are forced outside the commit lock (writers go on meanwhile); those published
+            // since are forced under it, so the commit never references a blob that is not durable
+            beforeDurableCommit.run();
+            commitLock.lock();
+            try {
+                if (!dirty || db.isClosed()) return;
+                beforeDurableCommit.run();
+                db.commit();
+                dirty = false;
+                frees = new ArrayList<>(pendingFrees);
+                pendingFrees.clear();
+            } finally {
+                commitLock.unlock();
+            }
         } finally {
-            commitLock.unlock();
+            syncLock.unlock();
         }
         if (!frees.isEmpty()) deleteBlobs.accept(frees);
     }
