@@ -88,6 +88,30 @@ public final class FsCore {
 
     public FileAttr getattr(String path) { return lookup(path).attr(); }
 
+    /** access(2) mode bits. */
+    public static final int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+
+    /**
+     * access(2) for the caller {@code uid}/{@code gid}/{@code groups}: the mask against the owner, group or other
+     * bits of the mode (root: read and write always, execute when any x bit is set or on a directory); W_OK on a
+     * read-only mount is EROFS. The kernel asks this only without default_permissions (it checks itself then).
+     */
+    public void access(String path, int mask, int uid, int gid, int[] groups) {
+        FileAttr a = getattr(path);
+        if (mask == F_OK) return;
+        if ((mask & W_OK) != 0 && vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
+        int mode = a.mode();
+        if (uid == 0) {
+            if ((mask & X_OK) != 0 && !a.isDirectory() && (mode & 0111) == 0) throw new FsException(Errno.EACCES, "no execute permission: " + path);
+            return;
+        }
+        int bits;
+        if (uid == a.uid()) bits = (mode >> 6) & 7;
+        else if (gid == a.gid() || java.util.Arrays.stream(groups).anyMatch(g -> g == a.gid())) bits = (mode >> 3) & 7;
+        else bits = mode & 7;
+        if ((mask & 7 & ~bits) != 0) throw new FsException(Errno.EACCES, "permission denied: " + path);
+    }
+
     public FileAttr fgetattr(long fh) { return files.handle(fh).file().attr(); }
 
     FileAttr attrOf(ObjectMeta m, boolean dir) {

@@ -95,7 +95,8 @@ public final class MountOptions {
         if (autoUnmount) l.add("auto_unmount");
         if (readOnly) l.add("ro");
         if (allowOther) l.add("allow_other");
-        if (defaultPermissions) l.add("default_permissions");
+        // other users reach decrypted data through allow_other: the kernel must check mode and owner for them
+        if (defaultPermissions || allowOther) l.add("default_permissions");
         l.addAll(passThrough);
         return String.join(",", l);
     }
