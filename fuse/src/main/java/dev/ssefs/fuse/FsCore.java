@@ -179,6 +179,7 @@ public final class FsCore {
 
     public void mkdir(String path, int mode, int uid, int gid) throws IOException {
         String key = ObjectPaths.key(path);
+        ObjectPaths.checkKeyLength(key, true);
         if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + path);
         long now = OpenFile.nowNanos();
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFDIR | (mode & 07777), uid, gid, now, now, now, null);
@@ -362,6 +363,7 @@ public final class FsCore {
                 if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
             }
             String fromPrefix = fromKey + "/";
+            checkMovedKeyLengths(fromPrefix, toKey + "/");
             // open files below are committed and held still (in key order: no deadlock) until re-keyed
             List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
             open.sort(java.util.Comparator.comparing(OpenFile::key));
@@ -386,6 +388,25 @@ public final class FsCore {
                 if (of != null) of.lock.writeLock().unlock();
             }
         }
+    }
+
+    /** ENAMETOOLONG before anything moves when a key under {@code fromPrefix} would be too long under {@code toPrefix}. */
+    private void checkMovedKeyLengths(String fromPrefix, String toPrefix) {
+        ObjectPaths.checkKeyLength(toPrefix.substring(0, toPrefix.length() - 1), true);
+        int growth = ObjectPaths.utf8Length(toPrefix) - ObjectPaths.utf8Length(fromPrefix);
+        if (growth <= 0) return;
+        for (OpenFile of : files.under(fromPrefix)) ObjectPaths.checkKeyLength(toPrefix + of.key().substring(fromPrefix.length()), false);
+        String marker = null;
+        do {
+            ListResult r = oss.listObjects(bucket, fromPrefix, null, marker, 1000);
+            for (ObjectMeta o : r.objects()) {
+                if (ObjectPaths.utf8Length(o.key()) + growth > ObjectPaths.KEY_MAX) {
+                    throw new FsException(Errno.ENAMETOOLONG, "oss://" + bucket + "/" + o.key() + " would be longer than "
+                            + ObjectPaths.KEY_MAX + " bytes under " + toPrefix);
+                }
+            }
+            marker = r.truncated() ? r.nextMarker() : null;
+        } while (marker != null);
     }
 
     // ------------------------------------------------------------------ attributes

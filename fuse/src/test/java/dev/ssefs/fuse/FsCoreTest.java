@@ -105,6 +105,35 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("a path longer than the 1023-byte key limit is ENAMETOOLONG at create, mkdir, symlink and rename, up front")
+        void keyLongerThan1023BytesIsRefusedUpFront() throws IOException {
+            String d = "/" + "d".repeat(250) + "/" + "e".repeat(250) + "/" + "f".repeat(250); // key of 752 bytes
+            fs.mkdir("/" + "d".repeat(250), 0755, 1, 1);
+            fs.mkdir("/" + "d".repeat(250) + "/" + "e".repeat(250), 0755, 1, 1);
+            fs.mkdir(d, 0755, 1, 1);
+            String g = d + "/" + "g".repeat(255);
+            fs.mkdir(g, 0755, 1, 1); // key of 1008 bytes
+            String tooLong = g + "/" + "h".repeat(15); // 1024 bytes
+            String fits = g + "/" + "h".repeat(14);    // 1023 bytes
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.create(tooLong, 0644, FsCore.O_WRONLY | FsCore.O_CREAT, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir(tooLong, 0755, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir(fits, 0755, 1, 1)), "its marker fits/ would be 1024 bytes");
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.symlink("x", tooLong, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.getattr(d + "/" + "é".repeat(127) + "/" + "é".repeat(10))), "counted in UTF-8 bytes");
+            put(fits, "ok".getBytes());
+            assertEquals("ok", new String(get(fits)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.rename(fits, tooLong)));
+            assertEquals(List.of("h".repeat(14)), ls(g), "nothing half-created");
+            // a directory renamed to a longer name: its deepest file would no longer fit
+            String longerTop = "/" + "D".repeat(255);
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.rename("/" + "d".repeat(250), longerTop)));
+            assertEquals("ok", new String(get(fits)), "nothing moved");
+            assertEquals(Errno.ENOENT, errno(() -> fs.getattr(longerTop)));
+            fs.rename("/" + "d".repeat(250), "/" + "D".repeat(250)); // same length: fine
+            assertEquals("ok", new String(get("/" + "D".repeat(250) + fits.substring(251))));
+        }
+
+        @Test
         void objectsPutByCpAppearWithImpliedDirectories() throws IOException {
             oss.putObject(B, "a/b/c.txt", new ByteArrayInputStream("hello".getBytes()), Map.of());
             assertTrue(fs.getattr("/a").isDirectory());
