@@ -47,6 +47,11 @@ final class OpenFile {
     private boolean dirty;
     private boolean attrsDirty;
     private boolean explicitTimes;
+    /**
+     * A failed streaming commit lost what was streamed: every later flush, fsync and close reports it (never success
+     * for data that was not committed) until the file is emptied (truncate to 0, O_TRUNC) and so rewritten.
+     */
+    private Exception lostWrite;
     private volatile boolean unlinked;
     private volatile FileAttr snapshot;
 
@@ -179,7 +184,12 @@ final class OpenFile {
             dirty = true;
             if (stream != null) {
                 if (pos == streamed) {
-                    stream.write(src);
+                    try {
+                        stream.write(src);
+                    } catch (IOException | RuntimeException e) {
+                        abortStream(e); // the writer's state is unknown: what it got is lost, and stays reported
+                        throw e;
+                    }
                     streamed += n;
                     size = streamed;
                     publish();
@@ -256,11 +266,29 @@ final class OpenFile {
             committed(meta);
             if (needsAttrUpdate(streamAttrs, attrs)) attrsDirty = true;
         } catch (IOException | RuntimeException e) {
+            lostWrite = e;
             lostStream();
             throw e;
         } finally {
             w.close();
         }
+    }
+
+    private void abortStream(Exception cause) {
+        Oss.ObjectWriter w = stream;
+        stream = null;
+        w.close();
+        lostWrite = cause;
+        lostStream();
+    }
+
+    /** Rethrows the failure that lost streamed data (sticky until the file is emptied). */
+    private void throwLostWrite() throws IOException {
+        Exception e = lostWrite;
+        if (e == null) return;
+        // the same exception again: the same errno (ENOSPC, EACCES, EIO) for every later flush, fsync and close
+        if (e instanceof IOException io) throw io;
+        throw (RuntimeException) e;
     }
 
     /**
@@ -290,6 +318,7 @@ final class OpenFile {
                 if (newSize == streamed) return;
                 finishStream();
             }
+            if (newSize == 0) lostWrite = null; // emptied: what was lost is no longer part of the file
             if (newSize == size && !(newSize == 0 && base != null && baseLimit > 0)) return;
             if (newSize < size) {
                 if (stage != null) stage.truncate(newSize, this::loadPage);
@@ -383,6 +412,7 @@ final class OpenFile {
         lock.writeLock().lock();
         try {
             if (unlinked) return;
+            throwLostWrite();
             if (stream != null) {
                 finishStream();
             } else if (dirty) {

@@ -366,6 +366,44 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("a failed streaming commit is reported by every later flush, fsync and close until the file is emptied")
+        void failedStreamingCommitStaysReported() throws IOException {
+            put("/big", "old".getBytes());
+            long fh = fs.open("/big", FsCore.O_RDWR | FsCore.O_TRUNC);
+            byte[] data = random(3 << 20, 5); // sequential past the stream threshold: streamed into the writer
+            for (int off = 0; off < data.length; off += 65536) fs.write(fh, off, ByteBuffer.wrap(data, off, 65536));
+            oss.diskFull = true;
+            // a read commits what was streamed first: that commit fails, and the read reports it
+            assertEquals(Errno.ENOSPC, errno(() -> fs.read(fh, 0, ByteBuffer.allocate(10))));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)), "close reports the lost data");
+            oss.diskFull = false;
+            assertEquals(Errno.ENOSPC, errno(() -> fs.fsync(fh)), "a retried fsync does not pretend the data is there");
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)));
+            fs.write(fh, 3 << 20, ByteBuffer.wrap("tail".getBytes()));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)), "later writes are not published over a hole");
+            assertEquals("old", new String(oss.data(B, "big")), "the previous version is intact");
+            fs.ftruncate(fh, 0); // rewritten from scratch: the loss is no longer part of the file
+            fs.write(fh, 0, ByteBuffer.wrap("new".getBytes()));
+            fs.flush(fh);
+            fs.release(fh);
+            assertEquals("new", new String(oss.data(B, "big")));
+        }
+
+        @Test
+        @DisplayName("the last close of a file whose streaming commit failed reports it too")
+        void failedStreamingCommitReachesRelease() throws IOException {
+            long fh = fs.create("/big2", 0644, FsCore.O_WRONLY | FsCore.O_CREAT, 1, 1);
+            byte[] data = random(2 << 20, 6);
+            for (int off = 0; off < data.length; off += 65536) fs.write(fh, off, ByteBuffer.wrap(data, off, 65536));
+            oss.disabledKeys.add(InMemoryOss.DEFAULT_CMK);
+            assertEquals(Errno.EACCES, errno(() -> fs.write(fh, 5, ByteBuffer.wrap("x".getBytes()))), "an out-of-order write commits the stream first");
+            oss.disabledKeys.clear();
+            assertEquals(Errno.EACCES, errno(() -> fs.flush(fh)));
+            assertEquals(Errno.EACCES, errno(() -> fs.release(fh)));
+            assertEquals(Errno.ENOENT, errno(() -> oss.headObject(B, "big2")));
+        }
+
+        @Test
         void disabledKeyGivesEaccesOnReadAndWrite() throws IOException {
             put("/f", "secret".getBytes());
             oss.disabledKeys.add(InMemoryOss.DEFAULT_CMK);
