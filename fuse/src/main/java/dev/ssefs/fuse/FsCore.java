@@ -294,6 +294,7 @@ public final class FsCore {
     /** fallocate: mode 0 extends with zeros; FALLOC_FL_KEEP_SIZE (1) reserves nothing and succeeds; others ENOTSUP. */
     public void fallocate(long fh, int mode, long offset, long length) throws IOException {
         if (offset < 0 || length <= 0) throw new FsException(Errno.EINVAL, "bad fallocate range");
+        if (offset > OpenFile.MAX_SIZE - length) throw new FsException(Errno.EFBIG, "fallocate beyond the maximum file size");
         OpenFile of = files.handle(fh).file();
         if (mode == 0) of.allocate(offset, length);
         else if (mode != 1) throw new FsException(Errno.ENOTSUP, "fallocate mode " + mode + " not supported");

@@ -349,6 +349,27 @@ class FsCoreTest {
     }
 
     @Nested
+    @DisplayName("fallocate")
+    class Fallocate {
+        @Test
+        @DisplayName("offset + length beyond the maximum size or overflowing is EFBIG, and changes nothing")
+        void overflowingRangeIsEfbig() throws IOException {
+            put("/f", "abc".getBytes());
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            try {
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 0, Long.MAX_VALUE - 10, 100)));
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 1, 1, Long.MAX_VALUE)));
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 0, OpenFile.MAX_SIZE, 1)));
+                assertEquals(3, fs.fgetattr(fh).size());
+                fs.fallocate(fh, 0, 0, 10);
+                assertEquals(10, fs.fgetattr(fh).size());
+            } finally {
+                fs.release(fh);
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("failed commits")
     class Failures {
         @Test
@@ -597,6 +618,17 @@ class FsCoreTest {
             assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", KEY, "no-such-key".getBytes(), 0)));
             assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", "user.bin", new byte[] {(byte) 0xff, (byte) 0xfe}, 0)));
             assertEquals(before, oss.headObject(B, "f").sseHeaders());
+        }
+
+        @Test
+        @DisplayName("an upper-case user.* name is refused (EINVAL), never stored under another name")
+        void upperCaseNamesAreRefusedNotLowercased() throws IOException {
+            put("/f", "x".getBytes());
+            assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", "user.Project", "apollo".getBytes(), 0)));
+            assertFalse(fs.listxattr("/f").contains("user.project"), "nothing stored under the lower-cased name");
+            assertEquals(Errno.ENODATA, errno(() -> fs.getxattr("/f", "user.Project")));
+            fs.setxattr("/f", "user.project", "apollo".getBytes(), 0);
+            assertEquals("apollo", new String(fs.getxattr("/f", "user.project")));
         }
 
         @Test
