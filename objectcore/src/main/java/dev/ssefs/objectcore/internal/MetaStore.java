@@ -187,8 +187,9 @@ public final class MetaStore implements AutoCloseable {
         syncLock.lock();
         try {
             // the blobs published so far are forced outside the commit lock (writers go on meanwhile); those published
-            // since are forced under it, so the commit never references a blob that is not durable
-            beforeDurableCommit.run();
+            // since are forced under it, so the commit never references a blob that is not durable; a few rounds first
+            // so that little is left to force while writers wait
+            for (int round = 0; round < 3; round++) beforeDurableCommit.run();
             commitLock.lock();
             try {
                 if (!dirty || db.isClosed()) return;
