@@ -214,7 +214,9 @@ public final class FsCore {
         long now = OpenFile.nowNanos();
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFREG | (mode & 07777), uid, gid, now, now, now, null);
         boolean[] existed = {false};
+        boolean[] loaded = {false};
         OpenFile of = files.acquire(key, k -> {
+            loaded[0] = true;
             // the kernel looked the name up (ENOENT) just before; one metadata lookup guards against a racing creator
             ObjectMeta m = head(k);
             if (m != null) {
@@ -227,25 +229,37 @@ public final class FsCore {
             files.releaseRef(of);
             throw new FsException(Errno.EEXIST, "file exists: " + path);
         }
-        return opened(of, flags | (existed[0] ? 0 : O_TRUNC));
+        return opened(of, flags | (existed[0] ? 0 : O_TRUNC), loaded[0]);
     }
 
     public long open(String path, int flags) throws IOException {
         String key = ObjectPaths.key(path);
+        boolean[] loaded = {false};
         OpenFile of = files.acquire(key, k -> {
+            loaded[0] = true;
             Node n = lookupKey(k);
             if (n == null) throw FsException.noEntry(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + path);
             return new OpenFile(vol, k, n.meta(), posixOf(n.attr(), n.meta() != null && n.meta().posix() != null ? n.meta().posix().symlinkTarget() : null));
         });
-        return opened(of, flags);
+        return opened(of, flags, loaded[0]);
     }
 
-    private long opened(OpenFile of, int flags) throws IOException {
+    /**
+     * Registers a handle. The open file reads the version it was opened on: a fresh one pins that version now
+     * (its reader opens); joining an open file that has nothing pending moves it to the key's current version, so
+     * that an overwrite by ssefs cp or another mount is seen by new opens.
+     */
+    private long opened(OpenFile of, int flags, boolean loaded) throws IOException {
         boolean writable = (flags & O_ACCMODE) != O_RDONLY;
         try {
             if (writable && vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
-            if ((flags & O_TRUNC) != 0 && writable) of.truncate(0);
+            boolean truncating = (flags & O_TRUNC) != 0 && writable;
+            if (!truncating) {
+                if (loaded) of.pinBase();
+                else of.refreshIfReplaced(head(of.key()));
+            }
+            if (truncating) of.truncate(0);
         } catch (IOException | RuntimeException e) {
             files.releaseRef(of);
             throw e;

@@ -98,13 +98,14 @@ final class OpenFile {
     int read(long pos, ByteBuffer dst) throws IOException {
         lock.readLock().lock();
         try {
-            if (stream == null) return readLocked(pos, dst);
+            if (stream == null && !needsReader()) return readLocked(pos, dst);
         } finally {
             lock.readLock().unlock();
         }
         lock.writeLock().lock();
         try {
             finishStream();
+            pinBaseLocked();
             return readLocked(pos, dst);
         } finally {
             lock.writeLock().unlock();
@@ -142,9 +143,93 @@ final class OpenFile {
         }
     }
 
+    /** True when content comes from the base version and its reader is not open yet. */
+    private boolean needsReader() {
+        synchronized (this) {
+            return reader == null && base != null && baseLimit > 0;
+        }
+    }
+
+    /**
+     * Pins the base version: opens its reader, which reads that version for as long as it is the base, whatever is
+     * committed to the key meanwhile (ssefs cp, another mount). open() calls this, so a file reads the version it
+     * was opened on; after this file's own commit the reader of the new version opens at the next use.
+     * If the key already holds another version: a file with nothing pending takes that one (as if opened after it);
+     * a file with pending changes over the lost version cannot be merged, which is an error that stays reported.
+     */
+    void pinBase() throws IOException {
+        lock.writeLock().lock();
+        try {
+            pinBaseLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void pinBaseLocked() throws IOException {
+        if (!needsReader()) return;
+        Oss.ObjectReader r = vol.oss().openReader(vol.bucket(), key);
+        ObjectMeta now = r.meta();
+        if (!sameVersion(base, now)) {
+            if (!pristine()) {
+                r.close();
+                // sticky, like a lost stream: the staged changes stay until the file is emptied, but never commit
+                lostWrite = new IntegrityException("oss://" + vol.bucket() + "/" + key, "replaced by another writer since "
+                        + "this file's last commit; the changes made since cannot be merged with the new version");
+                throw (IntegrityException) lostWrite;
+            }
+            adopt(now);
+        }
+        synchronized (this) {
+            reader = r;
+        }
+    }
+
+    /** Nothing written, truncated or pending since the base was set. */
+    private boolean pristine() {
+        return !dirty && stream == null && (stage == null || stage.isEmpty()) && baseLimit == base.size() && size == base.size();
+    }
+
+    static boolean sameVersion(ObjectMeta a, ObjectMeta b) {
+        return a.size() == b.size() && java.util.Objects.equals(a.etag(), b.etag());
+    }
+
+    /** Takes {@code meta} as the base version (nothing pending). */
+    private void adopt(ObjectMeta meta) {
+        closeReader();
+        base = meta;
+        size = meta.size();
+        baseLimit = size;
+        appendOnly = size == 0;
+        carryHeaders = carriedHeaders(meta);
+        if (meta.posix() != null && !attrsDirty) attrs = meta.posix();
+        publish();
+    }
+
+    /**
+     * A new open of this already open file: when the key now holds another version and nothing is pending here,
+     * the file moves to that version (new opens see an external overwrite). With pending changes it keeps its own
+     * view, and its next commit replaces the whole file (last writer wins, based on the version it pinned).
+     */
+    void refreshIfReplaced(ObjectMeta current) throws IOException {
+        if (current == null) return;
+        lock.writeLock().lock();
+        try {
+            if (unlinked || base == null || sameVersion(base, current) || !pristine()) return;
+            adopt(current);
+            pinBaseLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     private Oss.ObjectReader reader() throws IOException {
         synchronized (this) {
-            if (reader == null) reader = vol.oss().openReader(vol.bucket(), key);
+            if (reader != null) return reader;
+        }
+        // only under the write lock: the read path pins first (see read)
+        pinBaseLocked();
+        synchronized (this) {
             return reader;
         }
     }

@@ -349,6 +349,91 @@ class FsCoreTest {
     }
 
     @Nested
+    @DisplayName("an open file reads the version it was opened on")
+    class PinnedVersion {
+        byte[] read(long fh, int n) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(n);
+            int got = fs.read(fh, 0, b);
+            return Arrays.copyOf(b.array(), got);
+        }
+
+        void overwriteFromOutside(String key, byte[] data) throws IOException {
+            oss.putObject(B, key, new ByteArrayInputStream(data), Map.of()); // ssefs cp, or another mount
+        }
+
+        @Test
+        @DisplayName("an overwrite after open (even a shorter one) is not seen by that open file; reads are neither mixed nor EIO")
+        void readsThePinnedVersion() throws IOException {
+            byte[] v1 = random(600_000, 1);
+            put("/f", v1);
+            long fh = fs.open("/f", FsCore.O_RDONLY);
+            try {
+                overwriteFromOutside("f", "short v2".getBytes());
+                assertArrayEquals(v1, read(fh, 700_000));
+            } finally {
+                fs.release(fh);
+            }
+            assertEquals("short v2", new String(get("/f")), "a new open sees the overwrite");
+        }
+
+        @Test
+        @DisplayName("a partial write after an overwrite commits the whole pinned file with the change: last writer wins, never a mix")
+        void partialWriteCommitsThePinnedVersionNotAMix() throws IOException {
+            byte[] v1 = random(600_000, 2);
+            put("/f", v1);
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            byte[] v2 = random(600_000, 3);
+            overwriteFromOutside("f", v2);
+            fs.write(fh, 300_000, ByteBuffer.wrap("XYZ".getBytes()));
+            fs.flush(fh);
+            fs.release(fh);
+            byte[] expected = v1.clone();
+            System.arraycopy("XYZ".getBytes(), 0, expected, 300_000, 3);
+            assertArrayEquals(expected, oss.data(B, "f"));
+        }
+
+        @Test
+        @DisplayName("a new open joining an open file with nothing pending sees the overwrite")
+        void newOpenOfACleanOpenFileSeesTheOverwrite() throws IOException {
+            put("/f", "version one".getBytes());
+            long fh1 = fs.open("/f", FsCore.O_RDONLY);
+            try {
+                assertEquals("version one", new String(read(fh1, 100)));
+                overwriteFromOutside("f", "version two, longer".getBytes());
+                long fh2 = fs.open("/f", FsCore.O_RDONLY);
+                try {
+                    assertEquals("version two, longer", new String(read(fh2, 100)));
+                    assertEquals(19, fs.fgetattr(fh2).size());
+                } finally {
+                    fs.release(fh2);
+                }
+            } finally {
+                fs.release(fh1);
+            }
+        }
+
+        @Test
+        @DisplayName("after its own commit, an overwrite from outside: a file with pending changes reports it (sticky EIO) and never publishes a mix")
+        void pendingChangesOverAVersionReplacedAfterTheOwnCommit() throws IOException {
+            put("/f", random(400_000, 4));
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            try {
+                fs.write(fh, 0, ByteBuffer.wrap("a".getBytes()));
+                fs.fsync(fh); // own commit: the base is now that version
+                byte[] v3 = random(400_000, 5);
+                overwriteFromOutside("f", v3);
+                // the page to change must come from the base, which is gone
+                assertEquals(Errno.EIO, errno(() -> fs.write(fh, 200_000, ByteBuffer.wrap("b".getBytes()))));
+                assertEquals(Errno.EIO, errno(() -> fs.flush(fh)));
+                assertEquals(Errno.EIO, errno(() -> fs.fsync(fh)));
+                assertArrayEquals(v3, oss.data(B, "f"), "the other writer's version stays whole");
+            } finally {
+                assertEquals(Errno.EIO, errno(() -> fs.release(fh)));
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("fallocate")
     class Fallocate {
         @Test
