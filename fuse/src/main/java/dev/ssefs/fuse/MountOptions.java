@@ -21,6 +21,8 @@ public final class MountOptions {
     public Integer gid;
     public Integer umask;
     public long stageMemory = DEFAULT_STAGE_MEMORY;
+    /** The heap that staged pages of all open files share (the JVM's, see {@link StageBudget#shared()}). */
+    public StageBudget stageBudget = StageBudget.shared();
     public double attrTimeout = 1.0;
     public double entryTimeout = 1.0;
     public boolean kernelCache;

@@ -286,7 +286,7 @@ final class OpenFile {
             // an empty file (new, truncated, or just committed empty by a flush) may stream again
             if (size == 0 && (stage == null || stage.isEmpty())) appendOnly = true;
             if (appendOnly && pos != size) appendOnly = false;
-            if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir());
+            if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir(), vol.options().stageBudget);
             long p = pos;
             while (src.hasRemaining()) {
                 long idx = p / PageStage.PAGE;

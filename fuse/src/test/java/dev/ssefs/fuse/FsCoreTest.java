@@ -265,6 +265,47 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("staged memory of all open files stays within one shared budget; the rest spills to the spool and reads back")
+        void stagedMemoryOfAllFilesIsBounded() throws IOException {
+            StageBudget budget = new StageBudget(4L * PageStage.PAGE);
+            opts.stageBudget = budget;
+            opts.stageMemory = 8L * PageStage.PAGE; // each file alone could hold 8 pages
+            int files = 10;
+            long[] fh = new long[files];
+            byte[][] expected = new byte[files][];
+            for (int i = 0; i < files; i++) {
+                put("/r" + i, new byte[0]);
+                fh[i] = fs.open("/r" + i, FsCore.O_RDWR);
+                expected[i] = new byte[7 * PageStage.PAGE];
+            }
+            Random r = new Random(9);
+            for (int round = 0; round < 7; round++) {
+                for (int i = 0; i < files; i++) {
+                    int page = 6 - round; // backwards: never a sequential stream
+                    byte[] b = new byte[1000];
+                    r.nextBytes(b);
+                    int off = round == 0 ? 7 * PageStage.PAGE - 1000 : page * PageStage.PAGE + r.nextInt(PageStage.PAGE - 1000);
+                    fs.write(fh[i], off, ByteBuffer.wrap(b));
+                    System.arraycopy(b, 0, expected[i], off, b.length);
+                    assertTrue(budget.used() <= budget.limit() + (long) files * PageStage.PAGE,
+                            "over the budget each file keeps only the page it writes: " + budget.used());
+                }
+            }
+            assertTrue(budget.used() <= budget.limit() + (long) files * PageStage.PAGE, "used " + budget.used());
+            for (int i = 0; i < files; i++) {
+                ByteBuffer b = ByteBuffer.allocate(expected[i].length);
+                assertEquals(expected[i].length, fs.read(fh[i], 0, b));
+                assertArrayEquals(expected[i], b.array(), "file " + i + " reads back from memory and spool");
+            }
+            for (int i = 0; i < files; i++) {
+                fs.flush(fh[i]);
+                fs.release(fh[i]);
+                assertArrayEquals(expected[i], oss.data(B, "r" + i));
+            }
+            assertEquals(0, budget.used(), "released with the files");
+        }
+
+        @Test
         void writePastEofLeavesAZeroHole() throws IOException {
             long fh = fs.create("/sparse", 0644, FsCore.O_RDWR | FsCore.O_CREAT, 0, 0);
             fs.write(fh, 1_000_000, ByteBuffer.wrap("end".getBytes()));
