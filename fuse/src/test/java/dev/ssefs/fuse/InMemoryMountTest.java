@@ -52,6 +52,7 @@ class InMemoryMountTest extends MountSpec {
         } finally {
             if (mnt != null) Sh.lazyUnmount(mnt);
             if (mnt != null) assertEquals(java.util.List.of(), Sh.mountsContaining(mnt.toString()), "no mount left behind");
+            Sh.deleteTree(base);
         }
     }
 

@@ -41,6 +41,7 @@ class MountHelperIT {
         if (work == null) return;
         for (String m : List.of("m1", "m2")) Sh.lazyUnmount(work.resolve(m));
         assertEquals(List.of(), Sh.mountsContaining(work.toString()), "no mount left behind");
+        Sh.deleteTree(work);
     }
 
     String fstabOptions() {

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Runs real tools (cp, dd, tar, rsync, getfattr...) for the real-mount tests. */
-final class Sh {
+public final class Sh {
     record Result(int exit, String out, String err) {}
 
     private Sh() {}
@@ -49,6 +49,14 @@ final class Sh {
     /** Lines of /proc/mounts naming {@code needle}. */
     static List<String> mountsContaining(String needle) throws IOException {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(needle)).toList();
+    }
+
+    /** Deletes a test's work tree, unless something is still mounted under it (then it is left for inspection). */
+    public static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root) || !mountsContaining(root.toString()).isEmpty()) return;
+        try (var s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     static void lazyUnmount(Path mountPoint) {

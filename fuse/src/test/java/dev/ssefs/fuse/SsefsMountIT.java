@@ -99,6 +99,7 @@ class SsefsMountIT extends MountSpec {
         } finally {
             for (String m : List.of("mnt", "mnt2", "mnt3", "busy", "sig", "tamper")) Sh.lazyUnmount(work.resolve(m));
             assertEquals(List.of(), Sh.mountsContaining(work.toString()), "no mount left behind");
+            Sh.deleteTree(work);
         }
     }
 

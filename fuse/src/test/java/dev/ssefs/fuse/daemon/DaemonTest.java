@@ -69,6 +69,7 @@ class DaemonTest {
             d.close();
             for (Path m : List.of(m1, m2)) new ProcessBuilder("fusermount", "-u", "-z", m.toString()).start().waitFor();
             assertEquals(List.of(), Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(work.toString())).toList());
+            dev.ssefs.fuse.Sh.deleteTree(work);
         }
     }
 }

@@ -278,14 +278,6 @@ public final class MetaStore implements AutoCloseable {
         return !range(bucket, "", true, null).isEmpty();
     }
 
-    public Map.Entry<String, byte[]> ceilingObject(String bucket, String key, boolean inclusive) {
-        String k = indexKey(bucket, key);
-        Map.Entry<String, byte[]> e = inclusive ? objects.ceilingEntry(k) : objects.higherEntry(k);
-        if (e == null || !e.getKey().startsWith(bucket + "/")) return null;
-        return e;
-    }
-
-    public long objectCountUpperBoundHint() { return objects.sizeLong(); }
 
     // ---- multipart
     public UploadRecord upload(String uploadId) {

@@ -22,9 +22,6 @@ public record ObjectRecord(int kind, boolean plain, long size, String etag, long
 
     public boolean encrypted() { return sseAlgorithm != null; }
 
-    /** The data cipher: SM4 for SSE {@code SM4} and for KMS with SM4 data encryption, else AES-256. */
-    public boolean sm4Cipher() { return "SM4".equals(sseAlgorithm) || sm4Data; }
-
     public ObjectRecord withPosixAndMeta(PosixAttributes p, Map<String, String> meta) {
         return new ObjectRecord(kind, plain, size, etag, lastModifiedMillis, contentType, sseAlgorithm, cmkId, sm4Data,
                 keyVersionId, wrappedKey, blobId, meta, p);

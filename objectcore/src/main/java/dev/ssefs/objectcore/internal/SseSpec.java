@@ -4,7 +4,6 @@ import dev.ssefs.objectcore.BucketEncryptionRule;
 import dev.ssefs.objectcore.OssErrors;
 import dev.ssefs.objectcore.SseHeaders;
 
-import java.util.Map;
 
 /**
  * How a new object version is to be encrypted: {@code algorithm} AES256, KMS or SM4, or null for none;
@@ -81,6 +80,4 @@ public record SseSpec(String algorithm, String cmkId, boolean sm4Data) {
         String data = rule.kmsDataEncryption() == null || rule.kmsDataEncryption().isEmpty() ? null : rule.kmsDataEncryption();
         return new BucketEncryptionRule(rule.sseAlgorithm(), id, data);
     }
-
-    static Map<String, String> none() { return Map.of(); }
 }
