@@ -30,6 +30,34 @@ public final class FsCore {
     private final Oss oss;
     private final String bucket;
     private final OpenFiles files = new OpenFiles();
+    /**
+     * Directory renames and rmdir take it exclusively; whatever makes a key appear through this mount (an open file's
+     * creation, mkdir, symlink) shares it. So a directory's emptiness check and its move (or removal) are one step
+     * for this mount, and no file is opened or created under a directory while it moves.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock namespace = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    private interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T shared(IoAction<T> action) throws IOException {
+        namespace.readLock().lock();
+        try {
+            return action.run();
+        } finally {
+            namespace.readLock().unlock();
+        }
+    }
+
+    private <T> T exclusive(IoAction<T> action) throws IOException {
+        namespace.writeLock().lock();
+        try {
+            return action.run();
+        } finally {
+            namespace.writeLock().unlock();
+        }
+    }
     private final FileAttr rootAttr;
     private final Xattrs xattrs;
 
@@ -180,10 +208,12 @@ public final class FsCore {
     public void mkdir(String path, int mode, int uid, int gid) throws IOException {
         String key = ObjectPaths.key(path);
         ObjectPaths.checkKeyLength(key, true);
-        if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + path);
         long now = OpenFile.nowNanos();
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFDIR | (mode & 07777), uid, gid, now, now, now, null);
-        putEmpty(key + "/", attrs);
+        shared(() -> {
+            if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + path);
+            return putEmpty(key + "/", attrs);
+        });
     }
 
     /** Gives an implied directory a marker object carrying {@code attr}. */
@@ -197,7 +227,17 @@ public final class FsCore {
         }
     }
 
+    /** Under the exclusive namespace lock: nothing is created in the directory between the check and the removal. */
     public void rmdir(String path) {
+        namespace.writeLock().lock();
+        try {
+            rmdirLocked(path);
+        } finally {
+            namespace.writeLock().unlock();
+        }
+    }
+
+    private void rmdirLocked(String path) {
         String key = ObjectPaths.key(path);
         if (key.isEmpty()) throw new FsException(Errno.EBUSY, "cannot remove the mount root");
         Node n = lookup(path);
@@ -215,7 +255,7 @@ public final class FsCore {
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFREG | (mode & 07777), uid, gid, now, now, now, null);
         boolean[] existed = {false};
         boolean[] loaded = {false};
-        OpenFile of = files.acquire(key, k -> {
+        OpenFile of = shared(() -> files.acquire(key, k -> {
             loaded[0] = true;
             // the kernel looked the name up (ENOENT) just before; one metadata lookup guards against a racing creator
             ObjectMeta m = head(k);
@@ -224,7 +264,7 @@ public final class FsCore {
                 return new OpenFile(vol, k, m, posixOf(attrOf(m, false), null));
             }
             return new OpenFile(vol, k, null, attrs);
-        });
+        }));
         if ((flags & O_EXCL) != 0 && (existed[0] || of.handles > 1)) {
             files.releaseRef(of);
             throw new FsException(Errno.EEXIST, "file exists: " + path);
@@ -235,13 +275,13 @@ public final class FsCore {
     public long open(String path, int flags) throws IOException {
         String key = ObjectPaths.key(path);
         boolean[] loaded = {false};
-        OpenFile of = files.acquire(key, k -> {
+        OpenFile of = shared(() -> files.acquire(key, k -> {
             loaded[0] = true;
             Node n = lookupKey(k);
             if (n == null) throw FsException.noEntry(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + path);
             return new OpenFile(vol, k, n.meta(), posixOf(n.attr(), n.meta() != null && n.meta().posix() != null ? n.meta().posix().symlinkTarget() : null));
-        });
+        }));
         return opened(of, flags, loaded[0]);
     }
 
@@ -349,9 +389,11 @@ public final class FsCore {
     public void symlink(String target, String linkPath, int uid, int gid) throws IOException {
         String key = ObjectPaths.key(linkPath);
         if (target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 4096) throw new FsException(Errno.ENAMETOOLONG, "symlink target too long");
-        if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + linkPath);
         long now = OpenFile.nowNanos();
-        putEmpty(key, new PosixAttributes(FileAttr.S_IFLNK | 0777, uid, gid, now, now, now, target));
+        shared(() -> {
+            if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + linkPath);
+            return putEmpty(key, new PosixAttributes(FileAttr.S_IFLNK | 0777, uid, gid, now, now, now, target));
+        });
     }
 
     public String readlink(String path) {
@@ -370,38 +412,52 @@ public final class FsCore {
         if (fromKey.isEmpty() || toKey.isEmpty()) throw new FsException(Errno.EBUSY, "cannot rename the mount root");
         Node src = lookup(from);
         if (fromKey.equals(toKey)) return;
-        Node dst = lookupKey(toKey);
         if (src.isDir()) {
             if (ObjectPaths.isUnder(toKey, fromKey)) throw new FsException(Errno.EINVAL, "cannot move a directory into itself");
-            if (dst != null) {
-                if (!dst.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + to);
-                if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
-            }
-            String fromPrefix = fromKey + "/";
-            checkMovedKeyLengths(fromPrefix, toKey + "/");
-            // open files below are committed and held still (in key order: no deadlock) until re-keyed
-            List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
-            open.sort(java.util.Comparator.comparing(OpenFile::key));
-            open.forEach(of -> of.lock.writeLock().lock());
-            try {
-                for (OpenFile of : open) of.commit();
-                oss.rename(bucket, fromPrefix, toKey + "/", true);
-                files.rekeyPrefix(fromPrefix, toKey + "/");
-            } finally {
-                open.forEach(of -> of.lock.writeLock().unlock());
-            }
-        } else {
-            if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
-            OpenFile of = files.get(fromKey);
-            // a write through an open handle cannot slip in between the commit and the re-keying
-            if (of != null) of.lock.writeLock().lock();
-            try {
-                if (of != null) of.commit();
-                oss.rename(bucket, fromKey, toKey, false);
-                files.rekey(fromKey, toKey);
-            } finally {
-                if (of != null) of.lock.writeLock().unlock();
-            }
+            exclusive(() -> {
+                renameDirLocked(from, to, fromKey, toKey);
+                return null;
+            });
+            return;
+        }
+        Node dst = lookupKey(toKey);
+        if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
+        OpenFile of = files.get(fromKey);
+        // a write through an open handle cannot slip in between the commit and the re-keying
+        if (of != null) of.lock.writeLock().lock();
+        try {
+            if (of != null) of.commitForMove();
+            oss.rename(bucket, fromKey, toKey, false);
+            files.rekey(fromKey, toKey);
+        } finally {
+            if (of != null) of.lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Under the exclusive namespace lock: the target's emptiness check, the commit of the open files below, the
+     * move and their re-keying are one step for this mount (nothing is created in the target or under the source
+     * meanwhile, and no commit lands under the old prefix).
+     */
+    private void renameDirLocked(String from, String to, String fromKey, String toKey) throws IOException {
+        if (lookupKey(fromKey) == null) throw FsException.noEntry(from);
+        Node dst = lookupKey(toKey);
+        if (dst != null) {
+            if (!dst.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + to);
+            if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
+        }
+        String fromPrefix = fromKey + "/";
+        checkMovedKeyLengths(fromPrefix, toKey + "/");
+        // open files below are committed and held still (in key order: no deadlock) until re-keyed
+        List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
+        open.sort(java.util.Comparator.comparing(OpenFile::key));
+        open.forEach(of -> of.lock.writeLock().lock());
+        try {
+            for (OpenFile of : open) of.commitForMove();
+            oss.rename(bucket, fromPrefix, toKey + "/", true);
+            files.rekeyPrefix(fromPrefix, toKey + "/");
+        } finally {
+            open.forEach(of -> of.lock.writeLock().unlock());
         }
     }
 

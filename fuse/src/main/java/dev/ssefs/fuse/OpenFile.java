@@ -512,6 +512,19 @@ final class OpenFile {
         }
     }
 
+    /**
+     * The commit before a rename: as {@link #commit()}, except that a file whose data is already lost (sticky error)
+     * does not stop the rename; it moves with its error, which its own flush, fsync and close still report.
+     */
+    void commitForMove() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (lostWrite == null) commit();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     private void writeVersion() throws IOException {
         ObjectMeta meta;
         try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs)) {

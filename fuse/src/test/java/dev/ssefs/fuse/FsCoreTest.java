@@ -640,6 +640,85 @@ class FsCoreTest {
             assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/tmp.part")));
         }
 
+        /** Runs {@code action} on another thread and gives it {@code millis} to finish (it may be held by a lock). */
+        Future<?> racing(ExecutorService pool, ThrowingRunnable action, long millis) throws Exception {
+            Future<?> f = pool.submit(() -> {
+                action.run();
+                return null;
+            });
+            try {
+                f.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException held) {
+                // waits for the rename: fine
+            }
+            return f;
+        }
+
+        @Test
+        @DisplayName("a file created in the target between rename's emptiness check and the move is not overwritten")
+        void targetEmptinessCheckIsAtomicWithTheMove() throws Exception {
+            fs.mkdir("/src", 0755, 1, 1);
+            put("/src/x", "moved".getBytes());
+            fs.mkdir("/dst", 0755, 1, 1);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<?>[] late = new Future<?>[1];
+            try {
+                oss.afterList = prefix -> {
+                    if (!prefix.equals("dst/") || late[0] != null) return;
+                    try {
+                        late[0] = racing(pool, () -> put("/dst/x", "written in the target".getBytes()), 300);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                int renamed = errno(() -> fs.rename("/src", "/dst"));
+                oss.afterList = p -> { };
+                late[0].get(10, java.util.concurrent.TimeUnit.SECONDS);
+                if (renamed == 0) {
+                    assertEquals("written in the target", new String(get("/dst/x")), "the create came after the move, not lost under it");
+                } else {
+                    assertEquals(Errno.ENOTEMPTY, renamed);
+                    assertEquals("written in the target", new String(get("/dst/x")));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        @Test
+        @DisplayName("a flush during a directory rename commits under the new name and never brings the old directory back")
+        void flushDuringDirectoryRenameLandsUnderTheNewName() throws Exception {
+            fs.mkdir("/a", 0755, 1, 1);
+            long fh = fs.create("/a/f", 0644, FsCore.O_RDWR | FsCore.O_CREAT, 1, 1);
+            fs.write(fh, 0, ByteBuffer.wrap("first".getBytes()));
+            fs.flush(fh);
+            fs.write(fh, 0, ByteBuffer.wrap("second".getBytes()));
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<?>[] late = new Future<?>[1];
+            try {
+                oss.onRename = from -> {
+                    if (!from.equals("a/") || late[0] != null) return;
+                    try {
+                        late[0] = racing(pool, () -> {
+                            fs.write(fh, 0, ByteBuffer.wrap("third!".getBytes()));
+                            fs.flush(fh);
+                        }, 300);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                fs.rename("/a", "/c");
+                oss.onRename = f -> { };
+                late[0].get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+                fs.release(fh);
+            }
+            assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/a")), "the old directory stays gone");
+            assertEquals(Errno.ENOENT, errno(() -> oss.headObject(B, "a/f")));
+            assertEquals("third!", new String(get("/c/f")));
+        }
+
         @Test
         void symlinkAndReadlink() throws IOException {
             fs.symlink("../target", "/l", 1, 1);
