@@ -157,10 +157,13 @@ final class OpenFile {
      * If the key already holds another version: a file with nothing pending takes that one (as if opened after it);
      * a file with pending changes over the lost version cannot be merged, which is an error that stays reported.
      */
-    void pinBase() throws IOException {
+    void pinBase() {
         lock.writeLock().lock();
         try {
             pinBaseLocked();
+        } catch (IOException | RuntimeException refusedOrDamaged) {
+            // open succeeds as before; the first read reports it (EACCES for a disabled key, EIO) and pins then,
+            // checking that the version is still the one opened
         } finally {
             lock.writeLock().unlock();
         }
@@ -217,7 +220,11 @@ final class OpenFile {
         try {
             if (unlinked || base == null || sameVersion(base, current) || !pristine()) return;
             adopt(current);
-            pinBaseLocked();
+            try {
+                pinBaseLocked();
+            } catch (IOException | RuntimeException refusedOrDamaged) {
+                // as in pinBase: reported by the first read
+            }
         } finally {
             lock.writeLock().unlock();
         }
