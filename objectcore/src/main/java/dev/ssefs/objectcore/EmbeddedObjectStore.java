@@ -84,6 +84,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         versions.startGuard();
         reclaimer = new Thread(this::reclaim, "ssefs-blob-reclaimer");
         reclaimer.setDaemon(true);
+        reclaimer.setPriority(Thread.MIN_PRIORITY); // background work: foreground requests first
         reclaimer.start();
         if (options.durability() == Durability.GROUPED) {
             committer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -167,18 +168,27 @@ public final class EmbeddedObjectStore implements ObjectStore {
      * taken for an orphan if it existed before open and is not in the index.
      */
     private void reclaim() {
-        int n = 0;
+        int[] n = {0};
         try {
-            List<String> all = versions.blobs().list();
-            for (String id : all) {
-                if (closed) break;
-                // order matters: a blob created since open is guarded before it exists; a live blob freed meanwhile is
-                // a pending free until its commit is durable
-                if (versions.guarded(id) || meta.isLiveBlob(id) || meta.isPendingFree(id)) continue;
-                if (versions.blobs().delete(id)) n++;
-            }
-            if (n > 0) LOG.info("reclaimed " + n + " unpublished or freed blob(s)");
-            reclaimed.complete(n);
+            // batch by batch (a fan-out directory at a time): a million blob ids never sit in memory at once
+            versions.blobs().forEachBatch(batch -> {
+                for (String id : batch) {
+                    if (closed) return;
+                    // order matters: a blob created since open is guarded before it exists; a live blob freed meanwhile
+                    // is a pending free until its commit is durable
+                    if (versions.guarded(id) || meta.isLiveBlob(id) || meta.isPendingFree(id)) continue;
+                    try {
+                        if (versions.blobs().delete(id)) n[0]++;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            if (n[0] > 0) LOG.info("reclaimed " + n[0] + " unpublished or freed blob(s)");
+            reclaimed.complete(n[0]);
+        } catch (java.io.UncheckedIOException e) {
+            if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getCause().getMessage(), e.getCause());
+            reclaimed.completeExceptionally(e.getCause());
         } catch (IOException | RuntimeException e) {
             if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getMessage(), e);
             reclaimed.completeExceptionally(e);

@@ -105,6 +105,25 @@ public final class FileBlobStore implements BlobStore {
         return ids;
     }
 
+    /** One fan-out directory at a time (1/256 of the blobs for random ids). */
+    @Override
+    public void forEachBatch(java.util.function.Consumer<List<String>> batch) throws IOException {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path dir : dirs) {
+                String prefix = dir.getFileName().toString();
+                if (prefix.length() != 2 || !Files.isDirectory(dir)) continue;
+                List<String> ids = new ArrayList<>();
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                    for (Path f : files) {
+                        String id = f.getFileName().toString();
+                        if (BlobIds.isValid(id) && id.startsWith(prefix)) ids.add(id);
+                    }
+                }
+                batch.accept(ids);
+            }
+        }
+    }
+
     @Override
     public long usableSpace() throws IOException {
         return Files.getFileStore(root).getUsableSpace();
