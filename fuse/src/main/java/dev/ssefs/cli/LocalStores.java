@@ -24,6 +24,8 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     private KeyManagement keys;
     private ObjectStore objects;
     private boolean closed;
+    /** Non-null: open the object store with grouped commits (the mount daemon), committed at least this often. */
+    private java.time.Duration groupedCommits;
 
     /** @param env where {@code SSEFS_PASSPHRASE} is looked up */
     public LocalStores(GlobalOptions options, Map<String, String> env, Clock clock) {
@@ -67,7 +69,25 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     }
 
     private ObjectStore openObjects(KeyManagement kms) {
+        if (groupedCommits != null) {
+            return EmbeddedObjectStore.open(options.dataDir(), kms, clock, EmbeddedObjectStore.Options.grouped(groupedCommits));
+        }
         return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
+    }
+
+    /**
+     * For the mount daemon: changes become durable together every {@code interval} or at {@link ObjectStore#sync()}
+     * (fsync, and after each forwarded command), instead of each on its own with several fsyncs. A crash keeps every
+     * object old or new. Must be called before the object store is opened.
+     */
+    public synchronized void useGroupedCommits(java.time.Duration interval) {
+        if (objects != null) throw new IllegalStateException("the object store is already open");
+        groupedCommits = interval;
+    }
+
+    /** Makes every change so far durable, if the object store was opened. */
+    public synchronized void syncIfOpen() {
+        if (objects != null && !closed) objects.sync();
     }
 
     /** Creates the data dir on first use, mode 0700; refuses a path that is not a directory. */

@@ -20,6 +20,12 @@ import org.apache.commons.cli.Option;
 final class MountCli {
     private MountCli() {}
 
+    /**
+     * How much a crash of the mount daemon may lose of what was not fsync'ed (every object stays old or new);
+     * the JVM property {@code ssefs.commitIntervalMillis} overrides it.
+     */
+    static final java.time.Duration GROUP_COMMIT_INTERVAL = java.time.Duration.ofMillis(Long.getLong("ssefs.commitIntervalMillis", 200));
+
     static void register(Command root) {
         root.add(Command.leaf("mount", "oss://BUCKET MOUNTPOINT",
                 "Mount a bucket as a directory; returns once it is mounted (the daemon runs detached unless -f).", 2, 2,
@@ -39,7 +45,12 @@ final class MountCli {
         StoreProvider stores = inv.stores();
         return new MountCommands.Context(inv.globals().dataDir(), inv.principal(), inv.cwd(), inv.env(), inv.out(),
                 inv.err(), stores::objects, stores instanceof AutoCloseable c ? c : null,
-                (args, cwd, in, out, err, env) -> Main.runForwarded(args, cwd, in, out, err, env, stores),
+                (args, cwd, in, out, err, env) -> {
+                    int status = Main.runForwarded(args, cwd, in, out, err, env, stores);
+                    // the daemon commits in groups: a command's effects are durable when it returns, as without one
+                    if (stores instanceof LocalStores ls) ls.syncIfOpen();
+                    return status;
+                },
                 childArgs.toArray(new String[0]));
     }
 
@@ -51,6 +62,10 @@ final class MountCli {
         if (g.rootKeyFile() != null) child.addAll(List.of("--root-key-file", g.rootKeyFile().toString()));
         child.addAll(List.of("mount", a.arg(0), inv.cwd().resolve(a.arg(1)).normalize().toString()));
         for (String o : opts) child.addAll(List.of("-o", o));
+        if (a.has("f") && dev.ssefs.fuse.daemon.Daemon.current() == null && inv.stores() instanceof LocalStores ls) {
+            // this process becomes the daemon: close() need not be durable, fsync is (see FsCore.fsync)
+            ls.useGroupedCommits(GROUP_COMMIT_INTERVAL);
+        }
         try {
             return MountCommands.mount(a.arg(0), a.arg(1), opts, a.has("f"), context(inv, child));
         } catch (MountCommands.Failure | FuseMount.MountException e) {

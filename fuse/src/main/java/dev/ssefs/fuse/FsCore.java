@@ -30,6 +30,34 @@ public final class FsCore {
     private final Oss oss;
     private final String bucket;
     private final OpenFiles files = new OpenFiles();
+    /**
+     * Directory renames and rmdir take it exclusively; whatever makes a key appear through this mount (an open file's
+     * creation, mkdir, symlink) shares it. So a directory's emptiness check and its move (or removal) are one step
+     * for this mount, and no file is opened or created under a directory while it moves.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock namespace = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    private interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T shared(IoAction<T> action) throws IOException {
+        namespace.readLock().lock();
+        try {
+            return action.run();
+        } finally {
+            namespace.readLock().unlock();
+        }
+    }
+
+    private <T> T exclusive(IoAction<T> action) throws IOException {
+        namespace.writeLock().lock();
+        try {
+            return action.run();
+        } finally {
+            namespace.writeLock().unlock();
+        }
+    }
     private final FileAttr rootAttr;
     private final Xattrs xattrs;
 
@@ -87,6 +115,30 @@ public final class FsCore {
     }
 
     public FileAttr getattr(String path) { return lookup(path).attr(); }
+
+    /** access(2) mode bits. */
+    public static final int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+
+    /**
+     * access(2) for the caller {@code uid}/{@code gid}/{@code groups}: the mask against the owner, group or other
+     * bits of the mode (root: read and write always, execute when any x bit is set or on a directory); W_OK on a
+     * read-only mount is EROFS. The kernel asks this only without default_permissions (it checks itself then).
+     */
+    public void access(String path, int mask, int uid, int gid, int[] groups) {
+        FileAttr a = getattr(path);
+        if (mask == F_OK) return;
+        if ((mask & W_OK) != 0 && vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
+        int mode = a.mode();
+        if (uid == 0) {
+            if ((mask & X_OK) != 0 && !a.isDirectory() && (mode & 0111) == 0) throw new FsException(Errno.EACCES, "no execute permission: " + path);
+            return;
+        }
+        int bits;
+        if (uid == a.uid()) bits = (mode >> 6) & 7;
+        else if (gid == a.gid() || java.util.Arrays.stream(groups).anyMatch(g -> g == a.gid())) bits = (mode >> 3) & 7;
+        else bits = mode & 7;
+        if ((mask & 7 & ~bits) != 0) throw new FsException(Errno.EACCES, "permission denied: " + path);
+    }
 
     public FileAttr fgetattr(long fh) { return files.handle(fh).file().attr(); }
 
@@ -155,10 +207,13 @@ public final class FsCore {
 
     public void mkdir(String path, int mode, int uid, int gid) throws IOException {
         String key = ObjectPaths.key(path);
-        if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + path);
+        ObjectPaths.checkKeyLength(key, true);
         long now = OpenFile.nowNanos();
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFDIR | (mode & 07777), uid, gid, now, now, now, null);
-        putEmpty(key + "/", attrs);
+        shared(() -> {
+            if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + path);
+            return putEmpty(key + "/", attrs);
+        });
     }
 
     /** Gives an implied directory a marker object carrying {@code attr}. */
@@ -172,7 +227,17 @@ public final class FsCore {
         }
     }
 
+    /** Under the exclusive namespace lock: nothing is created in the directory between the check and the removal. */
     public void rmdir(String path) {
+        namespace.writeLock().lock();
+        try {
+            rmdirLocked(path);
+        } finally {
+            namespace.writeLock().unlock();
+        }
+    }
+
+    private void rmdirLocked(String path) {
         String key = ObjectPaths.key(path);
         if (key.isEmpty()) throw new FsException(Errno.EBUSY, "cannot remove the mount root");
         Node n = lookup(path);
@@ -189,7 +254,9 @@ public final class FsCore {
         long now = OpenFile.nowNanos();
         PosixAttributes attrs = new PosixAttributes(FileAttr.S_IFREG | (mode & 07777), uid, gid, now, now, now, null);
         boolean[] existed = {false};
-        OpenFile of = files.acquire(key, k -> {
+        boolean[] loaded = {false};
+        OpenFile of = shared(() -> files.acquire(key, k -> {
+            loaded[0] = true;
             // the kernel looked the name up (ENOENT) just before; one metadata lookup guards against a racing creator
             ObjectMeta m = head(k);
             if (m != null) {
@@ -197,30 +264,42 @@ public final class FsCore {
                 return new OpenFile(vol, k, m, posixOf(attrOf(m, false), null));
             }
             return new OpenFile(vol, k, null, attrs);
-        });
+        }));
         if ((flags & O_EXCL) != 0 && (existed[0] || of.handles > 1)) {
             files.releaseRef(of);
             throw new FsException(Errno.EEXIST, "file exists: " + path);
         }
-        return opened(of, flags | (existed[0] ? 0 : O_TRUNC));
+        return opened(of, flags | (existed[0] ? 0 : O_TRUNC), loaded[0]);
     }
 
     public long open(String path, int flags) throws IOException {
         String key = ObjectPaths.key(path);
-        OpenFile of = files.acquire(key, k -> {
+        boolean[] loaded = {false};
+        OpenFile of = shared(() -> files.acquire(key, k -> {
+            loaded[0] = true;
             Node n = lookupKey(k);
             if (n == null) throw FsException.noEntry(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + path);
             return new OpenFile(vol, k, n.meta(), posixOf(n.attr(), n.meta() != null && n.meta().posix() != null ? n.meta().posix().symlinkTarget() : null));
-        });
-        return opened(of, flags);
+        }));
+        return opened(of, flags, loaded[0]);
     }
 
-    private long opened(OpenFile of, int flags) throws IOException {
+    /**
+     * Registers a handle. The open file reads the version it was opened on: a fresh one pins that version now
+     * (its reader opens); joining an open file that has nothing pending moves it to the key's current version, so
+     * that an overwrite by ssefs cp or another mount is seen by new opens.
+     */
+    private long opened(OpenFile of, int flags, boolean loaded) throws IOException {
         boolean writable = (flags & O_ACCMODE) != O_RDONLY;
         try {
             if (writable && vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
-            if ((flags & O_TRUNC) != 0 && writable) of.truncate(0);
+            boolean truncating = (flags & O_TRUNC) != 0 && writable;
+            if (!truncating) {
+                if (loaded) of.pinBase();
+                else of.refreshIfReplaced(head(of.key()));
+            }
+            if (truncating) of.truncate(0);
         } catch (IOException | RuntimeException e) {
             files.releaseRef(of);
             throw e;
@@ -249,7 +328,14 @@ public final class FsCore {
         if (h.writable() || h.file().isDirty()) h.file().commit();
     }
 
-    public void fsync(long fh) throws IOException { files.handle(fh).file().commit(); }
+    /** Commits the file's pending data and makes every change so far durable (the store may commit in groups). */
+    public void fsync(long fh) throws IOException {
+        files.handle(fh).file().commit();
+        oss.sync();
+    }
+
+    /** fsync of a directory: makes its entries (creates, renames, unlinks so far) durable. */
+    public void fsyncdir() { oss.sync(); }
 
     public void release(long fh) throws IOException { files.releaseRef(files.removeHandle(fh).file()); }
 
@@ -262,6 +348,7 @@ public final class FsCore {
     /** fallocate: mode 0 extends with zeros; FALLOC_FL_KEEP_SIZE (1) reserves nothing and succeeds; others ENOTSUP. */
     public void fallocate(long fh, int mode, long offset, long length) throws IOException {
         if (offset < 0 || length <= 0) throw new FsException(Errno.EINVAL, "bad fallocate range");
+        if (offset > OpenFile.MAX_SIZE - length) throw new FsException(Errno.EFBIG, "fallocate beyond the maximum file size");
         OpenFile of = files.handle(fh).file();
         if (mode == 0) of.allocate(offset, length);
         else if (mode != 1) throw new FsException(Errno.ENOTSUP, "fallocate mode " + mode + " not supported");
@@ -302,9 +389,11 @@ public final class FsCore {
     public void symlink(String target, String linkPath, int uid, int gid) throws IOException {
         String key = ObjectPaths.key(linkPath);
         if (target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 4096) throw new FsException(Errno.ENAMETOOLONG, "symlink target too long");
-        if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + linkPath);
         long now = OpenFile.nowNanos();
-        putEmpty(key, new PosixAttributes(FileAttr.S_IFLNK | 0777, uid, gid, now, now, now, target));
+        shared(() -> {
+            if (key.isEmpty() || lookupKey(key) != null) throw new FsException(Errno.EEXIST, "file exists: " + linkPath);
+            return putEmpty(key, new PosixAttributes(FileAttr.S_IFLNK | 0777, uid, gid, now, now, now, target));
+        });
     }
 
     public String readlink(String path) {
@@ -323,38 +412,72 @@ public final class FsCore {
         if (fromKey.isEmpty() || toKey.isEmpty()) throw new FsException(Errno.EBUSY, "cannot rename the mount root");
         Node src = lookup(from);
         if (fromKey.equals(toKey)) return;
-        Node dst = lookupKey(toKey);
         if (src.isDir()) {
             if (ObjectPaths.isUnder(toKey, fromKey)) throw new FsException(Errno.EINVAL, "cannot move a directory into itself");
-            if (dst != null) {
-                if (!dst.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + to);
-                if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
-            }
-            String fromPrefix = fromKey + "/";
-            // open files below are committed and held still (in key order: no deadlock) until re-keyed
-            List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
-            open.sort(java.util.Comparator.comparing(OpenFile::key));
-            open.forEach(of -> of.lock.writeLock().lock());
-            try {
-                for (OpenFile of : open) of.commit();
-                oss.rename(bucket, fromPrefix, toKey + "/", true);
-                files.rekeyPrefix(fromPrefix, toKey + "/");
-            } finally {
-                open.forEach(of -> of.lock.writeLock().unlock());
-            }
-        } else {
-            if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
-            OpenFile of = files.get(fromKey);
-            // a write through an open handle cannot slip in between the commit and the re-keying
-            if (of != null) of.lock.writeLock().lock();
-            try {
-                if (of != null) of.commit();
-                oss.rename(bucket, fromKey, toKey, false);
-                files.rekey(fromKey, toKey);
-            } finally {
-                if (of != null) of.lock.writeLock().unlock();
-            }
+            exclusive(() -> {
+                renameDirLocked(from, to, fromKey, toKey);
+                return null;
+            });
+            return;
         }
+        Node dst = lookupKey(toKey);
+        if (dst != null && dst.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + to);
+        OpenFile of = files.get(fromKey);
+        // a write through an open handle cannot slip in between the commit and the re-keying
+        if (of != null) of.lock.writeLock().lock();
+        try {
+            if (of != null) of.commitForMove();
+            oss.rename(bucket, fromKey, toKey, false);
+            files.rekey(fromKey, toKey);
+        } finally {
+            if (of != null) of.lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Under the exclusive namespace lock: the target's emptiness check, the commit of the open files below, the
+     * move and their re-keying are one step for this mount (nothing is created in the target or under the source
+     * meanwhile, and no commit lands under the old prefix).
+     */
+    private void renameDirLocked(String from, String to, String fromKey, String toKey) throws IOException {
+        if (lookupKey(fromKey) == null) throw FsException.noEntry(from);
+        Node dst = lookupKey(toKey);
+        if (dst != null) {
+            if (!dst.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + to);
+            if (hasChildren(toKey + "/")) throw new FsException(Errno.ENOTEMPTY, "directory not empty: " + to);
+        }
+        String fromPrefix = fromKey + "/";
+        checkMovedKeyLengths(fromPrefix, toKey + "/");
+        // open files below are committed and held still (in key order: no deadlock) until re-keyed
+        List<OpenFile> open = new java.util.ArrayList<>(files.under(fromPrefix));
+        open.sort(java.util.Comparator.comparing(OpenFile::key));
+        open.forEach(of -> of.lock.writeLock().lock());
+        try {
+            for (OpenFile of : open) of.commitForMove();
+            oss.rename(bucket, fromPrefix, toKey + "/", true);
+            files.rekeyPrefix(fromPrefix, toKey + "/");
+        } finally {
+            open.forEach(of -> of.lock.writeLock().unlock());
+        }
+    }
+
+    /** ENAMETOOLONG before anything moves when a key under {@code fromPrefix} would be too long under {@code toPrefix}. */
+    private void checkMovedKeyLengths(String fromPrefix, String toPrefix) {
+        ObjectPaths.checkKeyLength(toPrefix.substring(0, toPrefix.length() - 1), true);
+        int growth = ObjectPaths.utf8Length(toPrefix) - ObjectPaths.utf8Length(fromPrefix);
+        if (growth <= 0) return;
+        for (OpenFile of : files.under(fromPrefix)) ObjectPaths.checkKeyLength(toPrefix + of.key().substring(fromPrefix.length()), false);
+        String marker = null;
+        do {
+            ListResult r = oss.listObjects(bucket, fromPrefix, null, marker, 1000);
+            for (ObjectMeta o : r.objects()) {
+                if (ObjectPaths.utf8Length(o.key()) + growth > ObjectPaths.KEY_MAX) {
+                    throw new FsException(Errno.ENAMETOOLONG, "oss://" + bucket + "/" + o.key() + " would be longer than "
+                            + ObjectPaths.KEY_MAX + " bytes under " + toPrefix);
+                }
+            }
+            marker = r.truncated() ? r.nextMarker() : null;
+        } while (marker != null);
     }
 
     // ------------------------------------------------------------------ attributes

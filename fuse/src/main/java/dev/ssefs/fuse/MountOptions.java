@@ -21,6 +21,8 @@ public final class MountOptions {
     public Integer gid;
     public Integer umask;
     public long stageMemory = DEFAULT_STAGE_MEMORY;
+    /** The heap that staged pages of all open files share (the JVM's, see {@link StageBudget#shared()}). */
+    public StageBudget stageBudget = StageBudget.shared();
     public double attrTimeout = 1.0;
     public double entryTimeout = 1.0;
     public boolean kernelCache;
@@ -95,7 +97,8 @@ public final class MountOptions {
         if (autoUnmount) l.add("auto_unmount");
         if (readOnly) l.add("ro");
         if (allowOther) l.add("allow_other");
-        if (defaultPermissions) l.add("default_permissions");
+        // other users reach decrypted data through allow_other: the kernel must check mode and owner for them
+        if (defaultPermissions || allowOther) l.add("default_permissions");
         l.addAll(passThrough);
         return String.join(",", l);
     }

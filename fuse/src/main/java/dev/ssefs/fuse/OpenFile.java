@@ -47,6 +47,11 @@ final class OpenFile {
     private boolean dirty;
     private boolean attrsDirty;
     private boolean explicitTimes;
+    /**
+     * A failed streaming commit lost what was streamed: every later flush, fsync and close reports it (never success
+     * for data that was not committed) until the file is emptied (truncate to 0, O_TRUNC) and so rewritten.
+     */
+    private Exception lostWrite;
     private volatile boolean unlinked;
     private volatile FileAttr snapshot;
 
@@ -93,13 +98,14 @@ final class OpenFile {
     int read(long pos, ByteBuffer dst) throws IOException {
         lock.readLock().lock();
         try {
-            if (stream == null) return readLocked(pos, dst);
+            if (stream == null && !needsReader()) return readLocked(pos, dst);
         } finally {
             lock.readLock().unlock();
         }
         lock.writeLock().lock();
         try {
             finishStream();
+            pinBaseLocked();
             return readLocked(pos, dst);
         } finally {
             lock.writeLock().unlock();
@@ -137,9 +143,100 @@ final class OpenFile {
         }
     }
 
+    /** True when content comes from the base version and its reader is not open yet. */
+    private boolean needsReader() {
+        synchronized (this) {
+            return reader == null && base != null && baseLimit > 0;
+        }
+    }
+
+    /**
+     * Pins the base version: opens its reader, which reads that version for as long as it is the base, whatever is
+     * committed to the key meanwhile (ssefs cp, another mount). open() calls this, so a file reads the version it
+     * was opened on; after this file's own commit the reader of the new version opens at the next use.
+     * If the key already holds another version: a file with nothing pending takes that one (as if opened after it);
+     * a file with pending changes over the lost version cannot be merged, which is an error that stays reported.
+     */
+    void pinBase() {
+        lock.writeLock().lock();
+        try {
+            pinBaseLocked();
+        } catch (IOException | RuntimeException refusedOrDamaged) {
+            // open succeeds as before; the first read reports it (EACCES for a disabled key, EIO) and pins then,
+            // checking that the version is still the one opened
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void pinBaseLocked() throws IOException {
+        if (!needsReader()) return;
+        Oss.ObjectReader r = vol.oss().openReader(vol.bucket(), key);
+        ObjectMeta now = r.meta();
+        if (!sameVersion(base, now)) {
+            if (!pristine()) {
+                r.close();
+                // sticky, like a lost stream: the staged changes stay until the file is emptied, but never commit
+                lostWrite = new IntegrityException("oss://" + vol.bucket() + "/" + key, "replaced by another writer since "
+                        + "this file's last commit; the changes made since cannot be merged with the new version");
+                throw (IntegrityException) lostWrite;
+            }
+            adopt(now);
+        }
+        synchronized (this) {
+            reader = r;
+        }
+    }
+
+    /** Nothing written, truncated or pending since the base was set. */
+    private boolean pristine() {
+        return !dirty && stream == null && (stage == null || stage.isEmpty()) && baseLimit == base.size() && size == base.size();
+    }
+
+    static boolean sameVersion(ObjectMeta a, ObjectMeta b) {
+        return a.size() == b.size() && java.util.Objects.equals(a.etag(), b.etag());
+    }
+
+    /** Takes {@code meta} as the base version (nothing pending). */
+    private void adopt(ObjectMeta meta) {
+        closeReader();
+        base = meta;
+        size = meta.size();
+        baseLimit = size;
+        appendOnly = size == 0;
+        carryHeaders = carriedHeaders(meta);
+        if (meta.posix() != null && !attrsDirty) attrs = meta.posix();
+        publish();
+    }
+
+    /**
+     * A new open of this already open file: when the key now holds another version and nothing is pending here,
+     * the file moves to that version (new opens see an external overwrite). With pending changes it keeps its own
+     * view, and its next commit replaces the whole file (last writer wins, based on the version it pinned).
+     */
+    void refreshIfReplaced(ObjectMeta current) throws IOException {
+        if (current == null) return;
+        lock.writeLock().lock();
+        try {
+            if (unlinked || base == null || sameVersion(base, current) || !pristine()) return;
+            adopt(current);
+            try {
+                pinBaseLocked();
+            } catch (IOException | RuntimeException refusedOrDamaged) {
+                // as in pinBase: reported by the first read
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     private Oss.ObjectReader reader() throws IOException {
         synchronized (this) {
-            if (reader == null) reader = vol.oss().openReader(vol.bucket(), key);
+            if (reader != null) return reader;
+        }
+        // only under the write lock: the read path pins first (see read)
+        pinBaseLocked();
+        synchronized (this) {
             return reader;
         }
     }
@@ -179,7 +276,12 @@ final class OpenFile {
             dirty = true;
             if (stream != null) {
                 if (pos == streamed) {
-                    stream.write(src);
+                    try {
+                        stream.write(src);
+                    } catch (IOException | RuntimeException e) {
+                        abortStream(e); // the writer's state is unknown: what it got is lost, and stays reported
+                        throw e;
+                    }
                     streamed += n;
                     size = streamed;
                     publish();
@@ -191,7 +293,7 @@ final class OpenFile {
             // an empty file (new, truncated, or just committed empty by a flush) may stream again
             if (size == 0 && (stage == null || stage.isEmpty())) appendOnly = true;
             if (appendOnly && pos != size) appendOnly = false;
-            if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir());
+            if (stage == null) stage = new PageStage(vol.options().stageMemory, vol.spoolDir(), vol.options().stageBudget);
             long p = pos;
             while (src.hasRemaining()) {
                 long idx = p / PageStage.PAGE;
@@ -256,11 +358,29 @@ final class OpenFile {
             committed(meta);
             if (needsAttrUpdate(streamAttrs, attrs)) attrsDirty = true;
         } catch (IOException | RuntimeException e) {
+            lostWrite = e;
             lostStream();
             throw e;
         } finally {
             w.close();
         }
+    }
+
+    private void abortStream(Exception cause) {
+        Oss.ObjectWriter w = stream;
+        stream = null;
+        w.close();
+        lostWrite = cause;
+        lostStream();
+    }
+
+    /** Rethrows the failure that lost streamed data (sticky until the file is emptied). */
+    private void throwLostWrite() throws IOException {
+        Exception e = lostWrite;
+        if (e == null) return;
+        // the same exception again: the same errno (ENOSPC, EACCES, EIO) for every later flush, fsync and close
+        if (e instanceof IOException io) throw io;
+        throw (RuntimeException) e;
     }
 
     /**
@@ -290,6 +410,7 @@ final class OpenFile {
                 if (newSize == streamed) return;
                 finishStream();
             }
+            if (newSize == 0) lostWrite = null; // emptied: what was lost is no longer part of the file
             if (newSize == size && !(newSize == 0 && base != null && baseLimit > 0)) return;
             if (newSize < size) {
                 if (stage != null) stage.truncate(newSize, this::loadPage);
@@ -383,6 +504,7 @@ final class OpenFile {
         lock.writeLock().lock();
         try {
             if (unlinked) return;
+            throwLostWrite();
             if (stream != null) {
                 finishStream();
             } else if (dirty) {
@@ -392,6 +514,19 @@ final class OpenFile {
                 base = vol.oss().updateMetadata(vol.bucket(), key, attrs, null);
                 attrsDirty = false;
             }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The commit before a rename: as {@link #commit()}, except that a file whose data is already lost (sticky error)
+     * does not stop the rename; it moves with its error, which its own flush, fsync and close still report.
+     */
+    void commitForMove() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (lostWrite == null) commit();
         } finally {
             lock.writeLock().unlock();
         }

@@ -23,14 +23,33 @@ final class PageStage implements AutoCloseable {
     private final TreeMap<Long, byte[]> memory = new TreeMap<>();
     private final long memoryBound;
     private final Path spoolDir;
+    private final StageBudget budget;
+    /** What this stage has counted against {@link #budget}: the bytes of its memory pages. */
+    private long charged;
     private EncryptedSpool spool;
     private final Object scratchLock = new Object();
     private byte[] scratch;
 
     PageStage(long memoryBound, Path spoolDir) {
+        this(memoryBound, spoolDir, StageBudget.shared());
+    }
+
+    PageStage(long memoryBound, Path spoolDir, StageBudget budget) {
         this.memoryBound = Math.max(memoryBound, 2L * PAGE);
         this.spoolDir = spoolDir;
+        this.budget = budget;
     }
+
+    /** Brings the budget in line with the memory pages held now. */
+    private void recharge() {
+        long now = (long) memory.size() * PAGE;
+        if (now != charged) {
+            budget.add(now - charged);
+            charged = now;
+        }
+    }
+
+    long memoryBytes() { return (long) memory.size() * PAGE; }
 
     boolean isEmpty() { return memory.isEmpty() && (spool == null || spool.isEmpty()); }
 
@@ -48,18 +67,21 @@ final class PageStage implements AutoCloseable {
         if (spool == null || !spool.read(pageIndex, page)) loader.load(pageIndex, page);
         else spool.remove(pageIndex);
         memory.put(pageIndex, page);
+        recharge();
         evictBeyondBound(pageIndex);
         return page;
     }
 
+    /** Spills past this file's bound, and past the shared budget down to the one page being written. */
     private void evictBeyondBound(long keep) throws IOException {
-        while ((long) memory.size() * PAGE > memoryBound) {
+        while ((long) memory.size() * PAGE > memoryBound || (budget.exceeded() && memory.size() > 1)) {
             Map.Entry<Long, byte[]> victim = memory.firstEntry();
             if (victim.getKey() == keep) victim = memory.higherEntry(keep);
             if (victim == null) return;
             if (spool == null) spool = new EncryptedSpool(spoolDir, PAGE);
             spool.write(victim.getKey(), victim.getValue());
             memory.remove(victim.getKey());
+            recharge();
         }
     }
 
@@ -94,6 +116,7 @@ final class PageStage implements AutoCloseable {
     void truncate(long size, PageLoader loader) throws IOException {
         long firstWhole = (size + PAGE - 1) / PAGE;
         memory.tailMap(firstWhole, true).clear();
+        recharge();
         if (spool != null) spool.removeFrom(firstWhole);
         int tail = (int) (size % PAGE);
         long partial = size / PAGE;
@@ -111,6 +134,7 @@ final class PageStage implements AutoCloseable {
 
     void clear() throws IOException {
         memory.clear();
+        recharge();
         if (spool != null) {
             spool.close();
             spool = null;

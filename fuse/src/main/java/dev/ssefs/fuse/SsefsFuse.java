@@ -28,6 +28,9 @@ public class SsefsFuse extends FuseStubFS {
         int uid();
 
         int gid();
+
+        /** Supplementary groups of the caller (the primary gid need not be among them). */
+        default int[] groups() { return new int[0]; }
     }
 
     private static final ByteBuffer DOT = cName(".");
@@ -51,6 +54,8 @@ public class SsefsFuse extends FuseStubFS {
             @Override public int uid() { return (int) getContext().uid.get(); }
 
             @Override public int gid() { return (int) getContext().gid.get(); }
+
+            @Override public int[] groups() { return supplementaryGroups(getContext().pid.longValue()); }
         };
         setOperationFlags();
     }
@@ -76,9 +81,31 @@ public class SsefsFuse extends FuseStubFS {
 
     public FsCore core() { return core; }
 
-    /** Runs libfuse's fuse_main in the calling thread until the filesystem is unmounted; returns its exit code. */
+    /** The "Groups:" line of /proc/PID/status; none when the process is gone or the line cannot be read. */
+    static int[] supplementaryGroups(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                if (!line.startsWith("Groups:")) continue;
+                String rest = line.substring(7).trim();
+                if (rest.isEmpty()) return new int[0];
+                return java.util.Arrays.stream(rest.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the caller exited: only its uid and gid count
+        }
+        return new int[0];
+    }
+
+    /**
+     * Serves the mount from the calling thread until the filesystem is unmounted; returns its exit code. Requests are
+     * served by {@link FuseLoop}'s fixed Java threads ({@code -Dssefs.fuseLoop=libfuse}: libfuse's own fuse_main).
+     */
     int fuseMain(String[] args) {
-        return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
+        if ("libfuse".equals(System.getProperty("ssefs.fuseLoop"))) {
+            return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
+        }
+        return FuseLoop.run(args, jnr.ffi.Struct.getMemory(fuseOperations), jnr.ffi.Struct.size(fuseOperations),
+                "fuse-" + core.volume().bucket());
     }
 
     @FunctionalInterface
@@ -246,7 +273,7 @@ public class SsefsFuse extends FuseStubFS {
     @Override
     public int access(String path, int mask) {
         return call("access", path, () -> {
-            core.getattr(path);
+            core.access(path, mask, caller.uid(), caller.gid(), caller.groups());
             return 0;
         });
     }
@@ -339,6 +366,14 @@ public class SsefsFuse extends FuseStubFS {
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
         return call("fsync", path, () -> {
             core.fsync(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return call("fsyncdir", path, () -> {
+            core.fsyncdir();
             return 0;
         });
     }

@@ -87,6 +87,10 @@ final class Xattrs {
     void set(String path, String name, byte[] value, int flags) throws IOException {
         if (unsupportedNamespace(name)) throw new FsException(Errno.ENOTSUP, "only user.* extended attributes are supported");
         if (name.length() <= USER.length()) throw new FsException(Errno.EINVAL, "empty attribute name");
+        // OSS lower-cases x-oss-meta-* names: user.Foo would come back as user.foo, so it is refused, not renamed
+        if (!name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
+            throw new FsException(Errno.EINVAL, "attribute names must be lower-case (OSS lower-cases x-oss-meta-* names): " + name);
+        }
         if (vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
         String v = utf8(value);
         String key = ObjectPaths.key(path);

@@ -105,6 +105,35 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("a path longer than the 1023-byte key limit is ENAMETOOLONG at create, mkdir, symlink and rename, up front")
+        void keyLongerThan1023BytesIsRefusedUpFront() throws IOException {
+            String d = "/" + "d".repeat(250) + "/" + "e".repeat(250) + "/" + "f".repeat(250); // key of 752 bytes
+            fs.mkdir("/" + "d".repeat(250), 0755, 1, 1);
+            fs.mkdir("/" + "d".repeat(250) + "/" + "e".repeat(250), 0755, 1, 1);
+            fs.mkdir(d, 0755, 1, 1);
+            String g = d + "/" + "g".repeat(255);
+            fs.mkdir(g, 0755, 1, 1); // key of 1008 bytes
+            String tooLong = g + "/" + "h".repeat(15); // 1024 bytes
+            String fits = g + "/" + "h".repeat(14);    // 1023 bytes
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.create(tooLong, 0644, FsCore.O_WRONLY | FsCore.O_CREAT, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir(tooLong, 0755, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir(fits, 0755, 1, 1)), "its marker fits/ would be 1024 bytes");
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.symlink("x", tooLong, 1, 1)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.getattr(d + "/" + "é".repeat(127) + "/" + "é".repeat(10))), "counted in UTF-8 bytes");
+            put(fits, "ok".getBytes());
+            assertEquals("ok", new String(get(fits)));
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.rename(fits, tooLong)));
+            assertEquals(List.of("h".repeat(14)), ls(g), "nothing half-created");
+            // a directory renamed to a longer name: its deepest file would no longer fit
+            String longerTop = "/" + "D".repeat(255);
+            assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.rename("/" + "d".repeat(250), longerTop)));
+            assertEquals("ok", new String(get(fits)), "nothing moved");
+            assertEquals(Errno.ENOENT, errno(() -> fs.getattr(longerTop)));
+            fs.rename("/" + "d".repeat(250), "/" + "D".repeat(250)); // same length: fine
+            assertEquals("ok", new String(get("/" + "D".repeat(250) + fits.substring(251))));
+        }
+
+        @Test
         void objectsPutByCpAppearWithImpliedDirectories() throws IOException {
             oss.putObject(B, "a/b/c.txt", new ByteArrayInputStream("hello".getBytes()), Map.of());
             assertTrue(fs.getattr("/a").isDirectory());
@@ -236,6 +265,47 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("staged memory of all open files stays within one shared budget; the rest spills to the spool and reads back")
+        void stagedMemoryOfAllFilesIsBounded() throws IOException {
+            StageBudget budget = new StageBudget(4L * PageStage.PAGE);
+            opts.stageBudget = budget;
+            opts.stageMemory = 8L * PageStage.PAGE; // each file alone could hold 8 pages
+            int files = 10;
+            long[] fh = new long[files];
+            byte[][] expected = new byte[files][];
+            for (int i = 0; i < files; i++) {
+                put("/r" + i, new byte[0]);
+                fh[i] = fs.open("/r" + i, FsCore.O_RDWR);
+                expected[i] = new byte[7 * PageStage.PAGE];
+            }
+            Random r = new Random(9);
+            for (int round = 0; round < 7; round++) {
+                for (int i = 0; i < files; i++) {
+                    int page = 6 - round; // backwards: never a sequential stream
+                    byte[] b = new byte[1000];
+                    r.nextBytes(b);
+                    int off = round == 0 ? 7 * PageStage.PAGE - 1000 : page * PageStage.PAGE + r.nextInt(PageStage.PAGE - 1000);
+                    fs.write(fh[i], off, ByteBuffer.wrap(b));
+                    System.arraycopy(b, 0, expected[i], off, b.length);
+                    assertTrue(budget.used() <= budget.limit() + (long) files * PageStage.PAGE,
+                            "over the budget each file keeps only the page it writes: " + budget.used());
+                }
+            }
+            assertTrue(budget.used() <= budget.limit() + (long) files * PageStage.PAGE, "used " + budget.used());
+            for (int i = 0; i < files; i++) {
+                ByteBuffer b = ByteBuffer.allocate(expected[i].length);
+                assertEquals(expected[i].length, fs.read(fh[i], 0, b));
+                assertArrayEquals(expected[i], b.array(), "file " + i + " reads back from memory and spool");
+            }
+            for (int i = 0; i < files; i++) {
+                fs.flush(fh[i]);
+                fs.release(fh[i]);
+                assertArrayEquals(expected[i], oss.data(B, "r" + i));
+            }
+            assertEquals(0, budget.used(), "released with the files");
+        }
+
+        @Test
         void writePastEofLeavesAZeroHole() throws IOException {
             long fh = fs.create("/sparse", 0644, FsCore.O_RDWR | FsCore.O_CREAT, 0, 0);
             fs.write(fh, 1_000_000, ByteBuffer.wrap("end".getBytes()));
@@ -320,6 +390,112 @@ class FsCoreTest {
     }
 
     @Nested
+    @DisplayName("an open file reads the version it was opened on")
+    class PinnedVersion {
+        byte[] read(long fh, int n) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(n);
+            int got = fs.read(fh, 0, b);
+            return Arrays.copyOf(b.array(), got);
+        }
+
+        void overwriteFromOutside(String key, byte[] data) throws IOException {
+            oss.putObject(B, key, new ByteArrayInputStream(data), Map.of()); // ssefs cp, or another mount
+        }
+
+        @Test
+        @DisplayName("an overwrite after open (even a shorter one) is not seen by that open file; reads are neither mixed nor EIO")
+        void readsThePinnedVersion() throws IOException {
+            byte[] v1 = random(600_000, 1);
+            put("/f", v1);
+            long fh = fs.open("/f", FsCore.O_RDONLY);
+            try {
+                overwriteFromOutside("f", "short v2".getBytes());
+                assertArrayEquals(v1, read(fh, 700_000));
+            } finally {
+                fs.release(fh);
+            }
+            assertEquals("short v2", new String(get("/f")), "a new open sees the overwrite");
+        }
+
+        @Test
+        @DisplayName("a partial write after an overwrite commits the whole pinned file with the change: last writer wins, never a mix")
+        void partialWriteCommitsThePinnedVersionNotAMix() throws IOException {
+            byte[] v1 = random(600_000, 2);
+            put("/f", v1);
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            byte[] v2 = random(600_000, 3);
+            overwriteFromOutside("f", v2);
+            fs.write(fh, 300_000, ByteBuffer.wrap("XYZ".getBytes()));
+            fs.flush(fh);
+            fs.release(fh);
+            byte[] expected = v1.clone();
+            System.arraycopy("XYZ".getBytes(), 0, expected, 300_000, 3);
+            assertArrayEquals(expected, oss.data(B, "f"));
+        }
+
+        @Test
+        @DisplayName("a new open joining an open file with nothing pending sees the overwrite")
+        void newOpenOfACleanOpenFileSeesTheOverwrite() throws IOException {
+            put("/f", "version one".getBytes());
+            long fh1 = fs.open("/f", FsCore.O_RDONLY);
+            try {
+                assertEquals("version one", new String(read(fh1, 100)));
+                overwriteFromOutside("f", "version two, longer".getBytes());
+                long fh2 = fs.open("/f", FsCore.O_RDONLY);
+                try {
+                    assertEquals("version two, longer", new String(read(fh2, 100)));
+                    assertEquals(19, fs.fgetattr(fh2).size());
+                } finally {
+                    fs.release(fh2);
+                }
+            } finally {
+                fs.release(fh1);
+            }
+        }
+
+        @Test
+        @DisplayName("after its own commit, an overwrite from outside: a file with pending changes reports it (sticky EIO) and never publishes a mix")
+        void pendingChangesOverAVersionReplacedAfterTheOwnCommit() throws IOException {
+            put("/f", random(400_000, 4));
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            try {
+                fs.write(fh, 0, ByteBuffer.wrap("a".getBytes()));
+                fs.fsync(fh); // own commit: the base is now that version
+                byte[] v3 = random(400_000, 5);
+                overwriteFromOutside("f", v3);
+                // the page to change must come from the base, which is gone
+                assertEquals(Errno.EIO, errno(() -> fs.write(fh, 200_000, ByteBuffer.wrap("b".getBytes()))));
+                assertEquals(Errno.EIO, errno(() -> fs.flush(fh)));
+                assertEquals(Errno.EIO, errno(() -> fs.fsync(fh)));
+                assertArrayEquals(v3, oss.data(B, "f"), "the other writer's version stays whole");
+            } finally {
+                assertEquals(Errno.EIO, errno(() -> fs.release(fh)));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("fallocate")
+    class Fallocate {
+        @Test
+        @DisplayName("offset + length beyond the maximum size or overflowing is EFBIG, and changes nothing")
+        void overflowingRangeIsEfbig() throws IOException {
+            put("/f", "abc".getBytes());
+            long fh = fs.open("/f", FsCore.O_RDWR);
+            try {
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 0, Long.MAX_VALUE - 10, 100)));
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 1, 1, Long.MAX_VALUE)));
+                assertEquals(Errno.EFBIG, errno(() -> fs.fallocate(fh, 0, OpenFile.MAX_SIZE, 1)));
+                assertEquals(3, fs.fgetattr(fh).size());
+                fs.fallocate(fh, 0, 0, 10);
+                assertEquals(10, fs.fgetattr(fh).size());
+            } finally {
+                fs.release(fh);
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("failed commits")
     class Failures {
         @Test
@@ -334,6 +510,44 @@ class FsCoreTest {
             fs.flush(fh);
             assertEquals("new!", new String(oss.data(B, "f")), "staged data survived the failed commit");
             fs.release(fh);
+        }
+
+        @Test
+        @DisplayName("a failed streaming commit is reported by every later flush, fsync and close until the file is emptied")
+        void failedStreamingCommitStaysReported() throws IOException {
+            put("/big", "old".getBytes());
+            long fh = fs.open("/big", FsCore.O_RDWR | FsCore.O_TRUNC);
+            byte[] data = random(3 << 20, 5); // sequential past the stream threshold: streamed into the writer
+            for (int off = 0; off < data.length; off += 65536) fs.write(fh, off, ByteBuffer.wrap(data, off, 65536));
+            oss.diskFull = true;
+            // a read commits what was streamed first: that commit fails, and the read reports it
+            assertEquals(Errno.ENOSPC, errno(() -> fs.read(fh, 0, ByteBuffer.allocate(10))));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)), "close reports the lost data");
+            oss.diskFull = false;
+            assertEquals(Errno.ENOSPC, errno(() -> fs.fsync(fh)), "a retried fsync does not pretend the data is there");
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)));
+            fs.write(fh, 3 << 20, ByteBuffer.wrap("tail".getBytes()));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.flush(fh)), "later writes are not published over a hole");
+            assertEquals("old", new String(oss.data(B, "big")), "the previous version is intact");
+            fs.ftruncate(fh, 0); // rewritten from scratch: the loss is no longer part of the file
+            fs.write(fh, 0, ByteBuffer.wrap("new".getBytes()));
+            fs.flush(fh);
+            fs.release(fh);
+            assertEquals("new", new String(oss.data(B, "big")));
+        }
+
+        @Test
+        @DisplayName("the last close of a file whose streaming commit failed reports it too")
+        void failedStreamingCommitReachesRelease() throws IOException {
+            long fh = fs.create("/big2", 0644, FsCore.O_WRONLY | FsCore.O_CREAT, 1, 1);
+            byte[] data = random(2 << 20, 6);
+            for (int off = 0; off < data.length; off += 65536) fs.write(fh, off, ByteBuffer.wrap(data, off, 65536));
+            oss.disabledKeys.add(InMemoryOss.DEFAULT_CMK);
+            assertEquals(Errno.EACCES, errno(() -> fs.write(fh, 5, ByteBuffer.wrap("x".getBytes()))), "an out-of-order write commits the stream first");
+            oss.disabledKeys.clear();
+            assertEquals(Errno.EACCES, errno(() -> fs.flush(fh)));
+            assertEquals(Errno.EACCES, errno(() -> fs.release(fh)));
+            assertEquals(Errno.ENOENT, errno(() -> oss.headObject(B, "big2")));
         }
 
         @Test
@@ -424,6 +638,85 @@ class FsCoreTest {
             fs.release(fh);
             assertEquals("payload+", new String(get("/final")));
             assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/tmp.part")));
+        }
+
+        /** Runs {@code action} on another thread and gives it {@code millis} to finish (it may be held by a lock). */
+        Future<?> racing(ExecutorService pool, ThrowingRunnable action, long millis) throws Exception {
+            Future<?> f = pool.submit(() -> {
+                action.run();
+                return null;
+            });
+            try {
+                f.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException held) {
+                // waits for the rename: fine
+            }
+            return f;
+        }
+
+        @Test
+        @DisplayName("a file created in the target between rename's emptiness check and the move is not overwritten")
+        void targetEmptinessCheckIsAtomicWithTheMove() throws Exception {
+            fs.mkdir("/src", 0755, 1, 1);
+            put("/src/x", "moved".getBytes());
+            fs.mkdir("/dst", 0755, 1, 1);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<?>[] late = new Future<?>[1];
+            try {
+                oss.afterList = prefix -> {
+                    if (!prefix.equals("dst/") || late[0] != null) return;
+                    try {
+                        late[0] = racing(pool, () -> put("/dst/x", "written in the target".getBytes()), 300);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                int renamed = errno(() -> fs.rename("/src", "/dst"));
+                oss.afterList = p -> { };
+                late[0].get(10, java.util.concurrent.TimeUnit.SECONDS);
+                if (renamed == 0) {
+                    assertEquals("written in the target", new String(get("/dst/x")), "the create came after the move, not lost under it");
+                } else {
+                    assertEquals(Errno.ENOTEMPTY, renamed);
+                    assertEquals("written in the target", new String(get("/dst/x")));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        @Test
+        @DisplayName("a flush during a directory rename commits under the new name and never brings the old directory back")
+        void flushDuringDirectoryRenameLandsUnderTheNewName() throws Exception {
+            fs.mkdir("/a", 0755, 1, 1);
+            long fh = fs.create("/a/f", 0644, FsCore.O_RDWR | FsCore.O_CREAT, 1, 1);
+            fs.write(fh, 0, ByteBuffer.wrap("first".getBytes()));
+            fs.flush(fh);
+            fs.write(fh, 0, ByteBuffer.wrap("second".getBytes()));
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<?>[] late = new Future<?>[1];
+            try {
+                oss.onRename = from -> {
+                    if (!from.equals("a/") || late[0] != null) return;
+                    try {
+                        late[0] = racing(pool, () -> {
+                            fs.write(fh, 0, ByteBuffer.wrap("third!".getBytes()));
+                            fs.flush(fh);
+                        }, 300);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                fs.rename("/a", "/c");
+                oss.onRename = f -> { };
+                late[0].get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+                fs.release(fh);
+            }
+            assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/a")), "the old directory stays gone");
+            assertEquals(Errno.ENOENT, errno(() -> oss.headObject(B, "a/f")));
+            assertEquals("third!", new String(get("/c/f")));
         }
 
         @Test
@@ -530,6 +823,17 @@ class FsCoreTest {
             assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", KEY, "no-such-key".getBytes(), 0)));
             assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", "user.bin", new byte[] {(byte) 0xff, (byte) 0xfe}, 0)));
             assertEquals(before, oss.headObject(B, "f").sseHeaders());
+        }
+
+        @Test
+        @DisplayName("an upper-case user.* name is refused (EINVAL), never stored under another name")
+        void upperCaseNamesAreRefusedNotLowercased() throws IOException {
+            put("/f", "x".getBytes());
+            assertEquals(Errno.EINVAL, errno(() -> fs.setxattr("/f", "user.Project", "apollo".getBytes(), 0)));
+            assertFalse(fs.listxattr("/f").contains("user.project"), "nothing stored under the lower-cased name");
+            assertEquals(Errno.ENODATA, errno(() -> fs.getxattr("/f", "user.Project")));
+            fs.setxattr("/f", "user.project", "apollo".getBytes(), 0);
+            assertEquals("apollo", new String(fs.getxattr("/f", "user.project")));
         }
 
         @Test

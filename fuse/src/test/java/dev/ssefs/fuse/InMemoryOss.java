@@ -47,6 +47,9 @@ final class InMemoryOss implements Oss {
     final AtomicInteger commits = new AtomicInteger();
     final AtomicInteger openWriters = new AtomicInteger();
     private final AtomicLong etags = new AtomicLong();
+    /** Test hooks: run after a listing of the prefix, and at the start of a rename (with its source), to widen race windows. */
+    volatile java.util.function.Consumer<String> afterList = p -> { };
+    volatile java.util.function.Consumer<String> onRename = f -> { };
 
     InMemoryOss() {
         existingKeys.add(DEFAULT_CMK);
@@ -211,6 +214,7 @@ final class InMemoryOss implements Oss {
             objs.add(e.getValue().meta());
             last = key;
         }
+        afterList.accept(p);
         return new ListResult(objs, prefixes, false, null);
     }
 
@@ -293,6 +297,7 @@ final class InMemoryOss implements Oss {
     @Override
     public void rename(String bucket, String from, String to, boolean prefix) {
         calls.incrementAndGet();
+        onRename.accept(from);
         synchronized (objects) {
             if (!prefix) {
                 Stored s = get(bucket, from);

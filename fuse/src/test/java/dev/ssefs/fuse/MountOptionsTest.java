@@ -28,6 +28,14 @@ class MountOptionsTest {
         }
 
         @Test
+        @DisplayName("allow_other implies default_permissions: other users get the kernel's mode and owner checks")
+        void allowOtherImpliesDefaultPermissions() {
+            String f = MountOptions.parse(List.of("allow_other")).fuseOptions("photos", false);
+            assertTrue(f.contains(",allow_other,default_permissions"), f);
+            assertFalse(MountOptions.parse(List.of("uid=1")).fuseOptions("photos", false).contains("default_permissions"));
+        }
+
+        @Test
         void badOptionsHaveClearMessages() {
             assertEquals("unknown mount option: frobnicate", assertThrows(IllegalArgumentException.class,
                     () -> MountOptions.parse(List.of("frobnicate"))).getMessage());

@@ -142,6 +142,49 @@ class SsefsFuseAdapterTest {
     }
 
     @Nested
+    @DisplayName("access(2): the mask against mode, owner and group of the caller")
+    class Access {
+        SsefsFuse as(int uid, int gid, int... groups) {
+            return new SsefsFuse(fuse.core(), new SsefsFuse.Caller() {
+                @Override public int uid() { return uid; }
+
+                @Override public int gid() { return gid; }
+
+                @Override public int[] groups() { return groups; }
+            });
+        }
+
+        @Test
+        void maskIsCheckedAgainstOwnerGroupAndOther() {
+            createWith("/secret", "x".getBytes()); // 0640, uid 1234, gid 5678
+            assertEquals(0, fuse.access("/secret", 4 | 2));
+            assertEquals(-Errno.EACCES, fuse.access("/secret", 1), "no x bit for the owner");
+            assertEquals(0, as(99, 5678).access("/secret", 4), "group may read");
+            assertEquals(-Errno.EACCES, as(99, 5678).access("/secret", 2), "group may not write");
+            assertEquals(0, as(99, 1, 5678).access("/secret", 4), "a supplementary group counts");
+            assertEquals(-Errno.EACCES, as(99, 99).access("/secret", 4), "others may not read");
+            assertEquals(0, as(99, 99).access("/secret", 0), "F_OK: it exists");
+            assertEquals(-Errno.ENOENT, as(99, 99).access("/nope", 0));
+            assertEquals(0, as(0, 0).access("/secret", 4 | 2), "root reads and writes");
+            assertEquals(-Errno.EACCES, as(0, 0).access("/secret", 1), "root executes only what has an x bit");
+        }
+
+        @Test
+        void writeAccessOnAReadOnlyMountIsErofs() {
+            createWith("/f", "x".getBytes());
+            MountOptions ro = new MountOptions();
+            ro.readOnly = true;
+            SsefsFuse roFuse = new SsefsFuse(new FsCore(new Volume(oss, "b", ro, dir, 1000, 1000)), fuse.core() == null ? null : new SsefsFuse.Caller() {
+                @Override public int uid() { return 1234; }
+
+                @Override public int gid() { return 5678; }
+            });
+            assertEquals(-Errno.EROFS, roFuse.access("/f", 2));
+            assertEquals(0, roFuse.access("/f", 4));
+        }
+    }
+
+    @Nested
     @DisplayName("xattrs")
     class XattrCallbacks {
         static final String ALG = "user.x-oss-server-side-encryption";

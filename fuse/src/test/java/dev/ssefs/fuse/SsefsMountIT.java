@@ -97,7 +97,7 @@ class SsefsMountIT extends MountSpec {
         try {
             if (mnt != null && MountTable.isSsefsMount(mnt)) ssefs(data, Map.of(), "umount", mnt.toString());
         } finally {
-            for (String m : List.of("mnt", "mnt2", "mnt3", "busy", "sig", "tamper")) Sh.lazyUnmount(work.resolve(m));
+            for (String m : List.of("mnt", "mnt2", "mnt3", "mnt4", "busy", "sig", "tamper")) Sh.lazyUnmount(work.resolve(m));
             assertEquals(List.of(), Sh.mountsContaining(work.toString()), "no mount left behind");
             Sh.deleteTree(work);
         }
@@ -191,6 +191,74 @@ class SsefsMountIT extends MountSpec {
             ssefs(data, Map.of(), "umount", m4.toString());
             Sh.lazyUnmount(m4);
         }
+    }
+
+    @Test
+    @DisplayName("allow_other: other local users get the kernel's mode and owner checks, not the mount principal's access")
+    void allowOtherChecksPermissions() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to act as another user");
+        Path m4 = Files.createDirectories(work.resolve("mnt4"));
+        try {
+            ok(data, "mount", "oss://itbucket", m4.toString(), "-o", "allow_other");
+            sh(m4, "rm -rf ao && mkdir ao && chmod 755 ao && echo private > ao/secret && chmod 600 ao/secret"
+                    + " && echo public > ao/open && chmod 644 ao/open");
+            Path ao = m4.resolve("ao"); // nobody starts there (the work dir above is private to root)
+            String[] nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+            Sh.Result secret = Sh.run(ao, concat(nobody, "cat", "secret"));
+            assertNotEquals(0, secret.exit(), "a 0600 file of root is not readable by nobody");
+            assertTrue(secret.err().contains("Permission denied"), secret.err());
+            assertEquals("public\n", Sh.run(ao, concat(nobody, "cat", "open")).out());
+            Sh.Result write = Sh.run(ao, concat(nobody, "sh", "-c", "echo x >> open"));
+            assertNotEquals(0, write.exit());
+            assertTrue(write.err().contains("Permission denied"), write.err());
+            assertEquals("public\n", sh(m4, "cat ao/open"), "nothing was written");
+        } finally {
+            ssefs(data, Map.of(), "umount", m4.toString());
+            Sh.lazyUnmount(m4);
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
+    @DisplayName("an open file keeps reading the version it opened while ssefs cp overwrites it; a new open sees the new one")
+    void openFileReadsItsPinnedVersion() throws Exception {
+        fresh("pin");
+        byte[] v1 = new byte[3_000_000];
+        new java.util.Random(11).nextBytes(v1);
+        sh(mnt, "mkdir pin");
+        Files.write(mnt.resolve("pin/f"), v1);
+        Path v2 = Files.writeString(scratch.resolve("v2.txt"), "the new, shorter version\n");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(mnt.resolve("pin/f"))) {
+            ok(data, "cp", v2.toString(), "oss://itbucket/pin/f");
+            java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(v1.length + 10);
+            while (ch.read(all) > 0) { }
+            assertEquals(v1.length, all.position(), "read to the end of the opened version");
+            assertArrayEquals(v1, Arrays.copyOf(all.array(), v1.length), "never a mix of the two versions");
+        }
+        Thread.sleep(1100); // attr_timeout: the kernel asks for the new size
+        assertEquals("the new, shorter version\n", sh(mnt, "cat pin/f"));
+    }
+
+    @Test
+    @DisplayName("a path over the 1023-byte key limit fails at creation (ENAMETOOLONG) and leaves nothing; user.Foo is EINVAL")
+    void longKeysAndUpperCaseXattrNamesAreRefusedUpFront() throws Exception {
+        fresh("nl");
+        String d = "nl/" + "a".repeat(250) + "/" + "b".repeat(250) + "/" + "c".repeat(250) + "/" + "e".repeat(250); // 1006 bytes
+        sh(mnt, "mkdir -p " + d);
+        Sh.Result touch = Sh.run(mnt, "touch", d + "/" + "f".repeat(20)); // 1027 bytes
+        assertNotEquals(0, touch.exit());
+        assertTrue(touch.err().contains("File name too long"), touch.err());
+        assertEquals("", sh(mnt, "ls -A " + d));
+        sh(mnt, "echo x > nl/f");
+        Sh.Result upper = Sh.run(mnt, "setfattr", "-n", "user.Project", "-v", "apollo", "nl/f");
+        assertNotEquals(0, upper.exit());
+        assertTrue(upper.err().contains("Invalid argument"), upper.err());
+        assertEquals("", sh(mnt, "getfattr -d nl/f | grep -i project || true"));
     }
 
     @Test

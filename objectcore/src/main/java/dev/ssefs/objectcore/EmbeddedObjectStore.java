@@ -52,11 +52,12 @@ public final class EmbeddedObjectStore implements ObjectStore {
         EACH_CHANGE,
         /**
          * Changes are visible at once and become durable together, within {@link Options#commitInterval()} or at
-         * {@link #sync()}. Blobs are still forced before they are published, and a replaced blob is deleted only after
+         * {@link #sync()}. Blobs are forced before the commit that publishes them durably, and a replaced blob is deleted only after
          * the commit that replaced it is durable, so after a crash of the process or the machine the store holds a
          * consistent earlier state: every object its old or its new version, never a mix. What the last interval
          * changed may be lost unless {@link #sync()} was called (an fsync). One meta.db fsync per interval
-         * instead of one per change.
+         * instead of one per change, and new blobs are forced together (concurrently) just before that commit
+         * instead of one by one as they are written.
          */
         GROUPED
     }
@@ -73,9 +74,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
     private final Thread reclaimer;
     private volatile boolean closed;
 
-    private EmbeddedObjectStore(MetaStore meta, BlobStore blobs, KeyManagement kms, Clock clock, Options options) {
+    private EmbeddedObjectStore(MetaStore meta, Versions versions, KeyManagement kms, Clock clock, Options options) {
         this.meta = meta;
-        this.versions = new Versions(blobs);
+        this.versions = versions;
         this.keys = new DataKeys(kms);
         this.kms = kms;
         this.clock = clock;
@@ -83,6 +84,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         versions.startGuard();
         reclaimer = new Thread(this::reclaim, "ssefs-blob-reclaimer");
         reclaimer.setDaemon(true);
+        reclaimer.setPriority(Thread.MIN_PRIORITY); // background work: foreground requests first
         reclaimer.start();
         if (options.durability() == Durability.GROUPED) {
             committer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -142,10 +144,13 @@ public final class EmbeddedObjectStore implements ObjectStore {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
         java.util.concurrent.atomic.AtomicReference<BlobStore> forDeletes = new java.util.concurrent.atomic.AtomicReference<>(blobs);
-        MetaStore m = new MetaStore(dataDir.resolve("meta.db"), options.durability() == Durability.GROUPED,
-                ids -> deleteQuietly(forDeletes.get(), ids), metaChannels);
+        boolean grouped = options.durability() == Durability.GROUPED;
+        Versions versions = new Versions(blobs);
+        if (grouped) versions.deferDurability();
+        MetaStore m = new MetaStore(dataDir.resolve("meta.db"), grouped, ids -> deleteQuietly(forDeletes.get(), ids),
+                versions::forcePending, metaChannels);
         try {
-            return new EmbeddedObjectStore(m, blobs, kms, clock, options);
+            return new EmbeddedObjectStore(m, versions, kms, clock, options);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -169,18 +174,27 @@ public final class EmbeddedObjectStore implements ObjectStore {
      * taken for an orphan if it existed before open and is not in the index.
      */
     private void reclaim() {
-        int n = 0;
+        int[] n = {0};
         try {
-            List<String> all = versions.blobs().list();
-            for (String id : all) {
-                if (closed) break;
-                // order matters: a blob created since open is guarded before it exists; a live blob freed meanwhile is
-                // a pending free until its commit is durable
-                if (versions.guarded(id) || meta.isLiveBlob(id) || meta.isPendingFree(id)) continue;
-                if (versions.blobs().delete(id)) n++;
-            }
-            if (n > 0) LOG.info("reclaimed " + n + " unpublished or freed blob(s)");
-            reclaimed.complete(n);
+            // batch by batch (a fan-out directory at a time): a million blob ids never sit in memory at once
+            versions.blobs().forEachBatch(batch -> {
+                for (String id : batch) {
+                    if (closed) return;
+                    // order matters: a blob created since open is guarded before it exists; a live blob freed meanwhile
+                    // is a pending free until its commit is durable
+                    if (versions.guarded(id) || meta.isLiveBlob(id) || meta.isPendingFree(id)) continue;
+                    try {
+                        if (versions.blobs().delete(id)) n[0]++;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            if (n[0] > 0) LOG.info("reclaimed " + n[0] + " unpublished or freed blob(s)");
+            reclaimed.complete(n[0]);
+        } catch (java.io.UncheckedIOException e) {
+            if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getCause().getMessage(), e.getCause());
+            reclaimed.completeExceptionally(e.getCause());
         } catch (IOException | RuntimeException e) {
             if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getMessage(), e);
             reclaimed.completeExceptionally(e);

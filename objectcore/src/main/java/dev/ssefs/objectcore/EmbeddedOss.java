@@ -818,6 +818,9 @@ final class EmbeddedOss implements Oss {
     }
 
     @Override
+    public void sync() { store.sync(); }
+
+    @Override
     public ObjectWriter newWriter(String bucket, String key, Map<String, String> requestHeaders, PosixAttributes attrs) throws IOException {
         Names.checkKey(key);
         allow("oss:PutObject", bucket, key);

@@ -95,6 +95,12 @@ public interface Oss {
     /** Metadata-only update of POSIX attributes and/or user metadata (null = unchanged). */
     ObjectMeta updateMetadata(String bucket, String key, PosixAttributes attrs, Map<String, String> userMetadata);
 
+    /**
+     * Makes every change so far durable (what an fsync needs); a no-op where each change is durable when its call
+     * returns. See {@link ObjectStore#sync()}.
+     */
+    default void sync() {}
+
     interface ObjectReader extends AutoCloseable {
         ObjectMeta meta();
         /** Fills {@code dst} from plaintext {@code position}; returns bytes read, -1 at EOF. Throws on integrity failure. */

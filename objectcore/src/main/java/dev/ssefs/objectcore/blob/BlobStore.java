@@ -26,6 +26,14 @@ public interface BlobStore {
     /** Every blob id present, committed or not (to reclaim never-published blobs on open), sorted. */
     List<String> list() throws IOException;
 
+    /**
+     * Every blob id, in batches, so that memory stays bounded however many blobs there are (the default hands over
+     * {@link #list()} at once). Order is unspecified.
+     */
+    default void forEachBatch(java.util.function.Consumer<List<String>> batch) throws IOException {
+        batch.accept(list());
+    }
+
     /** Bytes available for new blobs, or -1 when unknown. */
     default long usableSpace() throws IOException {
         return -1;

@@ -105,6 +105,25 @@ public final class FileBlobStore implements BlobStore {
         return ids;
     }
 
+    /** One fan-out directory at a time (1/256 of the blobs for random ids). */
+    @Override
+    public void forEachBatch(java.util.function.Consumer<List<String>> batch) throws IOException {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path dir : dirs) {
+                String prefix = dir.getFileName().toString();
+                if (prefix.length() != 2 || !Files.isDirectory(dir)) continue;
+                List<String> ids = new ArrayList<>();
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                    for (Path f : files) {
+                        String id = f.getFileName().toString();
+                        if (BlobIds.isValid(id) && id.startsWith(prefix)) ids.add(id);
+                    }
+                }
+                batch.accept(ids);
+            }
+        }
+    }
+
     @Override
     public long usableSpace() throws IOException {
         return Files.getFileStore(root).getUsableSpace();
@@ -187,6 +206,37 @@ public final class FileBlobStore implements BlobStore {
                 abort();
                 throw e;
             }
+        }
+
+        @Override
+        public Deferred commitDeferred() throws IOException {
+            if (committed) return Deferred.NONE;
+            if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
+            try {
+                ch.close();
+                committed = true;
+            } catch (IOException | RuntimeException e) {
+                abort();
+                throw e;
+            }
+            Path dir = file.getParent();
+            boolean madeDir = newDir;
+            return new Deferred() {
+                @Override
+                public void forceData() throws IOException {
+                    try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        c.force(true);
+                    } catch (java.nio.file.NoSuchFileException deleted) {
+                        // deleted before it was made durable: nothing references it
+                    }
+                }
+
+                @Override
+                public void forceDirectories(Set<Object> done) throws IOException {
+                    if (done.add(dir)) forceDirectory(dir);
+                    if (madeDir && done.add(root)) forceDirectory(root);
+                }
+            };
         }
 
         @Override

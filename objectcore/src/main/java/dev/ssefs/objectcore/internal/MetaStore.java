@@ -50,24 +50,40 @@ public final class MetaStore implements AutoCloseable {
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
     private final JournaledVolume.Channels channels;
+    /** Grouped mode: makes the blobs that applied changes reference durable; runs before every durable commit. */
+    private final Runnable beforeDurableCommit;
+    /** Serialises whole {@link #sync} calls, so no commit overtakes another caller's blob forcing. */
+    private final ReentrantLock syncLock = new ReentrantLock();
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
-        this(file, grouped, deleteBlobs, JournaledVolume.Channels.DEFAULT);
+        this(file, grouped, deleteBlobs, () -> { }, JournaledVolume.Channels.DEFAULT);
+    }
+
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
+                     JournaledVolume.Channels channels) {
+        this(file, grouped, deleteBlobs, () -> { }, channels);
+    }
+
+    public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
+                     Runnable beforeDurableCommit) {
+        this(file, grouped, deleteBlobs, beforeDurableCommit, JournaledVolume.Channels.DEFAULT);
     }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
+     * @param beforeDurableCommit forces the blobs published since the last durable commit (grouped mode)
      * @param channels    opens meta.db's files (tests inject I/O faults)
      */
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
-                     JournaledVolume.Channels channels) {
+                     Runnable beforeDurableCommit, JournaledVolume.Channels channels) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
+        this.beforeDurableCommit = beforeDurableCommit;
         this.channels = channels;
         openDb(null);
         restrictPermissions(file);
@@ -226,15 +242,25 @@ public final class MetaStore implements AutoCloseable {
     /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
     public void sync() {
         List<String> frees;
-        commitLock.lock();
+        syncLock.lock();
         try {
-            if (!dirty || db.isClosed()) return;
-            db.commit();
-            dirty = false;
-            frees = new ArrayList<>(pendingFrees);
-            pendingFrees.clear();
+            // the blobs published so far are forced outside the commit lock (writers go on meanwhile); those published
+            // since are forced under it, so the commit never references a blob that is not durable; a few rounds first
+            // so that little is left to force while writers wait
+            for (int round = 0; round < 3; round++) beforeDurableCommit.run();
+            commitLock.lock();
+            try {
+                if (!dirty || db.isClosed()) return;
+                beforeDurableCommit.run();
+                db.commit();
+                dirty = false;
+                frees = new ArrayList<>(pendingFrees);
+                pendingFrees.clear();
+            } finally {
+                commitLock.unlock();
+            }
         } finally {
-            commitLock.unlock();
+            syncLock.unlock();
         }
         if (!frees.isEmpty()) deleteBlobs.accept(frees);
     }

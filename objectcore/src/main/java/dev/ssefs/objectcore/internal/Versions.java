@@ -33,6 +33,67 @@ public final class Versions {
 
     public Versions(BlobStore blobs) { this.blobs = blobs; }
 
+    /**
+     * Grouped durability: committed blobs are closed without an fsync each, and {@link #forcePending()} forces them
+     * all together (concurrently, so the file system can share journal commits) before the metadata commit that
+     * makes them referenced durably. Null: every blob is forced when it is committed.
+     */
+    private volatile java.util.concurrent.ConcurrentLinkedQueue<BlobWriter.Deferred> deferred;
+
+    /** Switches to deferred forcing (see {@link #forcePending()}); call before any writer is made. */
+    public void deferDurability() { deferred = new java.util.concurrent.ConcurrentLinkedQueue<>(); }
+
+    /** Parallel fsyncs: one waiting journal commit serves them all. */
+    private static final java.util.concurrent.ExecutorService FORCING = java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
+        Thread t = new Thread(r, "ssefs-blob-fsync");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Forces every blob committed so far with deferred durability: their bytes (concurrently), then each directory
+     * entry once. On failure the blobs stay pending and the error is thrown, so no metadata commit may follow.
+     */
+    public void forcePending() {
+        java.util.concurrent.ConcurrentLinkedQueue<BlobWriter.Deferred> q = deferred;
+        if (q == null || q.isEmpty()) return;
+        java.util.List<BlobWriter.Deferred> batch = new java.util.ArrayList<>();
+        for (BlobWriter.Deferred d; (d = q.poll()) != null; ) batch.add(d);
+        try {
+            // each directory once (a concurrent set): all tasks are awaited, so a skipped one is forced by then
+            java.util.Set<Object> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            if (batch.size() == 1) {
+                batch.get(0).forceData();
+                batch.get(0).forceDirectories(done);
+            } else {
+                java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>(batch.size());
+                for (BlobWriter.Deferred d : batch) {
+                    fs.add(FORCING.submit(() -> {
+                        d.forceData();
+                        d.forceDirectories(done);
+                        return null;
+                    }));
+                }
+                IOException failed = null;
+                for (java.util.concurrent.Future<?> f : fs) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (failed == null) failed = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                    }
+                }
+                if (failed != null) throw failed;
+            }
+        } catch (IOException e) {
+            q.addAll(batch);
+            throw new java.io.UncheckedIOException("cannot force new blobs to disk: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            q.addAll(batch);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while forcing new blobs to disk", e);
+        }
+    }
+
     public void startGuard() { createdDuringReclaim = java.util.concurrent.ConcurrentHashMap.newKeySet(); }
 
     public void endGuard() { createdDuringReclaim = null; }
@@ -68,7 +129,7 @@ public final class Versions {
         BlobWriter bw = blobs.create(header.versionIdHex());
         try {
             ObjectEncryptor enc = ObjectFormats.latest().newEncryptor(header, key.plaintext(), bw, objectName);
-            return new Writer(bw, enc);
+            return new Writer(bw, enc, deferred);
         } catch (IOException | RuntimeException e) {
             bw.abort();
             throw e;
@@ -76,7 +137,7 @@ public final class Versions {
     }
 
     public Writer newPlain(byte[] versionId) throws IOException {
-        return new Writer(blobs.create(register(versionId)), null);
+        return new Writer(blobs.create(register(versionId)), null, deferred);
     }
 
     /** Streams plaintext into a new blob and computes its MD5 (the ETag). */
@@ -84,13 +145,15 @@ public final class Versions {
         private final BlobWriter blob;
         private final ObjectEncryptor enc;
         private final MessageDigest md5 = md5();
+        private final java.util.Queue<BlobWriter.Deferred> deferred;
         private long size;
         private boolean committed;
         private boolean closed;
 
-        Writer(BlobWriter blob, ObjectEncryptor enc) {
+        Writer(BlobWriter blob, ObjectEncryptor enc, java.util.Queue<BlobWriter.Deferred> deferred) {
             this.blob = blob;
             this.enc = enc;
+            this.deferred = deferred;
         }
 
         public String blobId() { return blob.blobId(); }
@@ -150,13 +213,14 @@ public final class Versions {
         /** Upper-case hex MD5 of the plaintext, as OSS ETags. */
         public byte[] md5Digest() { return md5.digest(); }
 
-        /** Seals the last chunk and forces the blob to stable storage. */
+        /** Seals the last chunk and forces the blob to stable storage (deferred durability: queues the forcing). */
         public void commit() throws IOException {
             if (enc != null) {
                 enc.finish();
                 enc.close();
             }
-            blob.commit();
+            if (deferred != null) deferred.add(blob.commitDeferred());
+            else blob.commit();
             committed = true;
             closed = true;
         }
