@@ -72,7 +72,17 @@ public final class Main {
     public static int run(String[] args, Path cwd, InputStream stdin, PrintStream out, PrintStream err,
                           Map<String, String> env, StoreProvider stores) {
         return new Main.Runner(Commands.root(), cwd.toAbsolutePath(), stdin, out, err, env, Clock.systemUTC())
-                .run(args, stores);
+                .run(args, stores, false);
+    }
+
+    /**
+     * Runs a command line forwarded to a daemon that holds {@code stores} open: the command's own root secret must
+     * pass the key store's check before it may use them, as it would have to open them itself.
+     */
+    public static int runForwarded(String[] args, Path cwd, InputStream stdin, PrintStream out, PrintStream err,
+                                   Map<String, String> env, StoreProvider stores) {
+        return new Main.Runner(Commands.root(), cwd.toAbsolutePath(), stdin, out, err, env, Clock.systemUTC())
+                .run(args, stores, true);
     }
 
     /** One run of one command line; holds no state beyond the call. */
@@ -99,6 +109,10 @@ public final class Main {
         }
 
         int run(String[] args, StoreProvider given) {
+            return run(args, given, false);
+        }
+
+        int run(String[] args, StoreProvider given, boolean checkSecret) {
             LocalStores own = null;
             int status;
             try {
@@ -155,7 +169,7 @@ public final class Main {
                 }
                 cmd.checkArgCount(line.getArgList());
                 GlobalOptions globals = GlobalOptions.from(before, line, env, cwd);
-                StoreProvider stores = given;
+                StoreProvider stores = given != null && checkSecret ? new CheckedSecretStores(given, globals, env) : given;
                 if (stores == null) {
                     own = new LocalStores(globals, env, clock);
                     stores = own;

@@ -46,7 +46,7 @@ final class MountCli {
         return new MountCommands.Context(inv.globals().dataDir(), inv.principal(), inv.cwd(), inv.env(), inv.out(),
                 inv.err(), stores::objects, stores instanceof AutoCloseable c ? c : null,
                 (args, cwd, in, out, err, env) -> {
-                    int status = Main.run(args, cwd, in, out, err, env, stores);
+                    int status = Main.runForwarded(args, cwd, in, out, err, env, stores);
                     // the daemon commits in groups: a command's effects are durable when it returns, as without one
                     if (stores instanceof LocalStores ls) ls.syncIfOpen();
                     return status;

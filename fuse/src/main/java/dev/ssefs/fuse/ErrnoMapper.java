@@ -45,6 +45,10 @@ public final class ErrnoMapper {
             LOG.log(Level.WARNING, op + " " + object(path) + ": I/O error: " + describe(io), io);
             return Errno.EIO;
         }
+        if (isNoSpace(t)) { // e.g. an UncheckedIOException from a metadata commit on a full disk
+            LOG.warning(op + " " + object(path) + ": no space left on device: " + describe(t));
+            return Errno.ENOSPC;
+        }
         LOG.log(Level.SEVERE, op + " " + object(path) + ": unexpected " + describe(t), t);
         return Errno.EIO;
     }
@@ -60,6 +64,7 @@ public final class ErrnoMapper {
                 return Errno.EINVAL;
             }
             case "KeyTooLong", "InvalidObjectName" -> { return Errno.ENAMETOOLONG; }
+            case "ConcurrentModification" -> { return Errno.EBUSY; }
             case "EntityTooLarge" -> { return Errno.EFBIG; }
             case "InsufficientStorage", "NoSpaceLeft" -> {
                 LOG.warning(op + " " + object(path) + ": " + o);

@@ -108,7 +108,7 @@ public final class FuseMount implements AutoCloseable {
      * (like umount(8)); with {@code lazy} true it is detached at once (fusermount -u -z).
      */
     public void unmount(boolean lazy) throws MountException {
-        unmount(lazy, 30_000);
+        unmount(lazy, lazy ? 2_000 : 30_000);
     }
 
     /** As {@link #unmount(boolean)}, waiting at most {@code waitMillis} for libfuse's loop to end. */
@@ -120,6 +120,13 @@ public final class FuseMount implements AutoCloseable {
         String out = runUnmount(lazy);
         try {
             loop.get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // detached lazily: the session ends once its open files are closed (they are committed then)
+            if (lazy && out == null) {
+                LOG.info("detached oss://" + bucket + " from " + mountPoint + "; it ends when its open files are closed");
+                return;
+            }
+            throw new MountException("unmount of " + mountPoint + " did not finish: " + e);
         } catch (Exception e) {
             if (out != null) throw new MountException("cannot unmount " + mountPoint + ": " + out.trim());
             throw new MountException("unmount of " + mountPoint + " did not finish: " + e);

@@ -5,19 +5,34 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Runs real tools (cp, dd, tar, rsync, getfattr...) for the real-mount tests. */
+/**
+ * Runs real tools (cp, dd, tar, rsync, getfattr...) and the launcher for the real-mount tests (public for the
+ * reliability suite in {@code dev.ssefs.reliability}).
+ */
 public final class Sh {
-    record Result(int exit, String out, String err) {}
+    public record Result(int exit, String out, String err) {
+        @Override public String toString() { return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err; }
+    }
 
     private Sh() {}
 
-    static Result run(Path cwd, String... cmd) throws IOException, InterruptedException {
+    public static Result run(Path cwd, String... cmd) throws IOException, InterruptedException {
+        return run(cwd, Map.of(), cmd);
+    }
+
+    /** Runs {@code cmd} with {@code env} added to (a null value: removed from) this process's environment. */
+    public static Result run(Path cwd, Map<String, String> env, String... cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (cwd != null) pb.directory(cwd.toFile());
+        env.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
         Path out = Files.createTempFile("sh-out", ".txt");
         Path err = Files.createTempFile("sh-err", ".txt");
         try {
@@ -36,18 +51,18 @@ public final class Sh {
     }
 
     /** Runs {@code bash -c script}, asserting success; returns stdout. */
-    static String ok(Path cwd, String script) throws IOException, InterruptedException {
+    public static String ok(Path cwd, String script) throws IOException, InterruptedException {
         Result r = run(cwd, "bash", "-c", script);
         assertEquals(0, r.exit(), () -> "failed: " + script + "\nstdout: " + r.out() + "\nstderr: " + r.err());
         return r.out();
     }
 
-    static boolean fuseUsable() {
+    public static boolean fuseUsable() {
         return Files.exists(Path.of("/dev/fuse")) && FuseMount.libfuseInstalled();
     }
 
     /** Lines of /proc/mounts naming {@code needle}. */
-    static List<String> mountsContaining(String needle) throws IOException {
+    public static List<String> mountsContaining(String needle) throws IOException {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(needle)).toList();
     }
 
@@ -59,7 +74,7 @@ public final class Sh {
         }
     }
 
-    static void lazyUnmount(Path mountPoint) {
+    public static void lazyUnmount(Path mountPoint) {
         try {
             new ProcessBuilder("fusermount", "-u", "-z", mountPoint.toString()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(20, TimeUnit.SECONDS);
@@ -68,5 +83,15 @@ public final class Sh {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The source tree ({@code -Dssefs.root}, set by failsafe). */
+    public static Path root() {
+        return Path.of(System.getProperty("ssefs.root", "..")).toAbsolutePath().normalize();
+    }
+
+    /** {@code mount-scripts/ssefs}, the launcher users run. */
+    public static Path launcher() {
+        return root().resolve("mount-scripts/ssefs");
     }
 }

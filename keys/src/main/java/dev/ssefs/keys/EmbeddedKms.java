@@ -126,6 +126,12 @@ public final class EmbeddedKms implements KeyManagement {
         return registry.accountId();
     }
 
+    @Override
+    public void checkRootSecret(RootSecret secret) {
+        ensureOpen();
+        store.checkSecret(Objects.requireNonNull(secret, "secret"));
+    }
+
     /** The SSE-OSS master key versions of one ring ("AES256" or "SM4"), oldest first. */
     public List<Kms.KeyVersion> serviceKeyVersions(String algorithm) {
         ensureOpen();

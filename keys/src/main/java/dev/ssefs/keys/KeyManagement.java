@@ -18,6 +18,13 @@ public interface KeyManagement extends AutoCloseable {
     /** The 16-digit account id, fixed when the store is created. */
     String accountId();
 
+    /**
+     * Checks a root secret against the open key store's verifier, as opening the store checks it.
+     *
+     * @throws KeyStoreException wrong passphrase or root key
+     */
+    void checkRootSecret(RootSecret secret);
+
     @Override
     void close();
 }

@@ -123,33 +123,7 @@ final class SealedStore implements AutoCloseable {
                         + " but this ssefs reads only version " + FORMAT_VERSION + "; nothing was changed");
             }
             byte[] storeId = required(meta, "storeId", file);
-            String kdf = str(required(meta, "kdf", file));
-            byte[] rootKey;
-            if (KDF_ARGON2ID.equals(kdf)) {
-                if (!secret.isPassphrase()) {
-                    throw new KeyStoreException("wrong passphrase or root key for " + dataDir
-                            + ": this key store is sealed with a passphrase, not a root key file");
-                }
-                ByteBuffer p = ByteBuffer.wrap(required(meta, "kdf.params", file));
-                int memoryKiB = p.getInt(), iterations = p.getInt(), parallelism = p.getInt();
-                // bounds keep a tampered header from making us allocate without limit
-                if (memoryKiB < 8 || memoryKiB > (1 << 22) || iterations < 1 || iterations > 100
-                        || parallelism < 1 || parallelism > 64 || memoryKiB < 8 * parallelism) {
-                    throw new KeyStoreException(file + " is corrupted: implausible Argon2id parameters m="
-                            + memoryKiB + "KiB t=" + iterations + " p=" + parallelism + "; nothing was changed");
-                }
-                rootKey = argon2id(secret, required(meta, "kdf.salt", file),
-                        new EmbeddedKms.Argon2Params(memoryKiB, iterations, parallelism));
-            } else if (KDF_RAW.equals(kdf)) {
-                if (secret.isPassphrase()) {
-                    throw new KeyStoreException("wrong passphrase or root key for " + dataDir
-                            + ": this key store is sealed with a root key file, not a passphrase");
-                }
-                rootKey = secret.rawKey();
-            } else {
-                throw new KeyStoreException(file + " names an unknown key derivation '" + kdf
-                        + "'; nothing was changed");
-            }
+            byte[] rootKey = rootKey(dataDir, file, meta, secret);
             byte[] verifier = hkdf(rootKey, storeId, "ssefs/keys.db/verifier/v1");
             byte[] sealBytes = hkdf(rootKey, storeId, "ssefs/keys.db/seal/v1");
             Arrays.fill(rootKey, (byte) 0);
@@ -184,6 +158,55 @@ final class SealedStore implements AutoCloseable {
                 // read-only: nothing to flush
             }
         }
+    }
+
+    /**
+     * Checks {@code secret} against the verifier of this open store, as opening it would (a daemon holding the
+     * store open checks each forwarded command's secret with this).
+     *
+     * @throws KeyStoreException wrong passphrase or root key
+     */
+    synchronized void checkSecret(RootSecret secret) {
+        Map<String, byte[]> meta = db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+        byte[] storeId = required(meta, "storeId", file);
+        byte[] rootKey = rootKey(dataDir, file, meta, secret);
+        byte[] verifier = hkdf(rootKey, storeId, "ssefs/keys.db/verifier/v1");
+        Arrays.fill(rootKey, (byte) 0);
+        if (!MessageDigest.isEqual(verifier, required(meta, "verifier", file))) {
+            throw new KeyStoreException("wrong passphrase or root key for " + dataDir);
+        }
+    }
+
+    /** The root key {@code secret} gives under the store's KDF (the caller wipes it). */
+    private static byte[] rootKey(Path dataDir, Path file, Map<String, byte[]> meta, RootSecret secret) {
+        String kdf = str(required(meta, "kdf", file));
+        byte[] rootKey;
+        if (KDF_ARGON2ID.equals(kdf)) {
+            if (!secret.isPassphrase()) {
+                throw new KeyStoreException("wrong passphrase or root key for " + dataDir
+                        + ": this key store is sealed with a passphrase, not a root key file");
+            }
+            ByteBuffer p = ByteBuffer.wrap(required(meta, "kdf.params", file));
+            int memoryKiB = p.getInt(), iterations = p.getInt(), parallelism = p.getInt();
+            // bounds keep a tampered header from making us allocate without limit
+            if (memoryKiB < 8 || memoryKiB > (1 << 22) || iterations < 1 || iterations > 100
+                    || parallelism < 1 || parallelism > 64 || memoryKiB < 8 * parallelism) {
+                throw new KeyStoreException(file + " is corrupted: implausible Argon2id parameters m="
+                        + memoryKiB + "KiB t=" + iterations + " p=" + parallelism + "; nothing was changed");
+            }
+            rootKey = argon2id(secret, required(meta, "kdf.salt", file),
+                    new EmbeddedKms.Argon2Params(memoryKiB, iterations, parallelism));
+        } else if (KDF_RAW.equals(kdf)) {
+            if (secret.isPassphrase()) {
+                throw new KeyStoreException("wrong passphrase or root key for " + dataDir
+                        + ": this key store is sealed with a root key file, not a passphrase");
+            }
+            rootKey = secret.rawKey();
+        } else {
+            throw new KeyStoreException(file + " names an unknown key derivation '" + kdf
+                    + "'; nothing was changed");
+        }
+        return rootKey;
     }
 
     /** Builds a new store in a private staging directory and links it into place only once complete. */

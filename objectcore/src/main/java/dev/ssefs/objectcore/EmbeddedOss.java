@@ -284,7 +284,16 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
+            // reopened index then holds the change, so the blob is freed only if the index does not reference it
+            // (if that cannot be told now, reclamation frees it at the next open)
+            boolean published;
+            try {
+                published = meta.isLiveBlob(rec.blobId());
+            } catch (RuntimeException unknown) {
+                published = true;
+            }
+            if (!published) store.deleteBlobs(List.of(rec.blobId()));
             throw e;
         }
         if (c.value() != rec) store.deleteBlobs(List.of(rec.blobId()));
@@ -490,6 +499,30 @@ final class EmbeddedOss implements Oss {
         else throw OssErrors.invalidArgument("x-oss-metadata-directive must be COPY or REPLACE, not " + directive + ".");
         // SSE is never inherited from the source: the request's header, else the destination bucket's default
         SseSpec spec = specFor(h, db);
+        boolean ontoItself = srcBucket.equals(dstBucket) && srcKey.equals(dstKey);
+        // onto itself the copy is published only if the object is still the version that was read (compare and
+        // swap), else a concurrent write would be replaced by old content; a lost race is retried
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return copyOnce(srcBucket, srcKey, dstBucket, dstKey, h, replace, spec, ontoItself);
+            } catch (SourceChanged e) {
+                if (attempt == COPY_ATTEMPTS) {
+                    throw new OssException(409, "ConcurrentModification", "The object was modified during the copy; "
+                            + "nothing was changed. Object: " + url(srcBucket, srcKey));
+                }
+            }
+        }
+    }
+
+    private static final int COPY_ATTEMPTS = 5;
+
+    /** The source of a copy onto itself changed between read and publish. */
+    private static final class SourceChanged extends RuntimeException {
+        SourceChanged() { super(null, null, false, false); }
+    }
+
+    private ObjectMeta copyOnce(String srcBucket, String srcKey, String dstBucket, String dstKey, RequestHeaders h,
+                                boolean replace, SseSpec spec, boolean ontoItself) throws IOException {
         ObjectRecord src = meta.object(srcBucket, srcKey);
         if (src == null) throw OssErrors.noSuchKey(srcBucket, srcKey);
         Opened o = openVersion(srcBucket, srcKey, src);
@@ -498,12 +531,17 @@ final class EmbeddedOss implements Oss {
             w = writeBlob(dstBucket, dstKey, spec, out -> out.writeAll(in));
         }
         ObjectRecord s = o.record();
-        boolean ontoItself = srcBucket.equals(dstBucket) && srcKey.equals(dstKey);
         Map<String, String> user = replace ? h.userMetadata() : s.userMetadata();
         String ct = replace ? contentType(h, dstKey) : s.contentType();
         PosixAttributes posix = !replace || ontoItself ? s.posix() : null;
         ObjectRecord rec = w.record(ObjectRecord.NORMAL, store.clock.millis(), ct, user, posix, w.md5Hex());
-        return toMeta(dstBucket, dstKey, publish(dstBucket, dstKey, rec, null));
+        Function<ObjectRecord, ObjectRecord> unchanged = !ontoItself ? null : now -> {
+            if (now == null) throw OssErrors.noSuchKey(srcBucket, srcKey);
+            if (!now.blobId().equals(s.blobId()) || !java.util.Objects.equals(now.posix(), s.posix())
+                    || !java.util.Objects.equals(now.userMetadata(), s.userMetadata())) throw new SourceChanged();
+            return null;
+        };
+        return toMeta(dstBucket, dstKey, publish(dstBucket, dstKey, rec, unchanged));
     }
 
     @Override
@@ -690,7 +728,16 @@ final class EmbeddedOss implements Oss {
                 return rec;
             });
         } catch (RuntimeException e) {
-            store.deleteBlobs(List.of(rec.blobId()));
+            // a commit can fail after its journal was forced (the main file could not grow on a full disk): the
+            // reopened index then holds the change, so the blob is freed only if the index does not reference it
+            // (if that cannot be told now, reclamation frees it at the next open)
+            boolean published;
+            try {
+                published = meta.isLiveBlob(rec.blobId());
+            } catch (RuntimeException unknown) {
+                published = true;
+            }
+            if (!published) store.deleteBlobs(List.of(rec.blobId()));
             throw e;
         }
         store.deleteBlobs(c.freedBlobs());

@@ -51,6 +51,7 @@ class CrashTest {
         Map<String, Long> acked = new HashMap<>();
         int totalAcks = 0;
         int reclaimed = 0;
+        List<String> history = new ArrayList<>();
         for (int it = 0; it < iterations; it++) {
             long startSeq = (it + 1) * 10_000_000L;
             Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp,
@@ -77,11 +78,13 @@ class CrashTest {
             Thread.sleep(50 + rnd.nextInt(600));
             p.destroyForcibly();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            reader.join(10_000);
+            reader.join(120_000);
+            assertFalse(reader.isAlive(), "the worker's output was not read to its end");
             String inFlightDelete = null;
             // grouped: acknowledgements count once a later "synced" line made them durable
             Map<String, Long> unsynced = new HashMap<>();
             synchronized (lines) {
+                for (String l : lines) history.add(it + ": " + l);
                 for (String l : lines) {
                     String[] f = l.split(" ");
                     if (f[0].equals("synced")) {
@@ -107,8 +110,13 @@ class CrashTest {
                 // uncertain: an in-flight delete, and keys changed since the last sync (grouped)
                 Set<String> uncertain = new HashSet<>(unsynced.keySet());
                 if (inFlightDelete != null) uncertain.add(inFlightDelete);
-                Map<String, Long> seen = checkStore(f, acked, uncertain,
-                        "iteration " + it + " (seed " + seed + (grouped ? ", grouped" : "") + ")");
+                Map<String, Long> seen;
+                try {
+                    seen = checkStore(f, acked, uncertain, "iteration " + it + " (seed " + seed + (grouped ? ", grouped" : "") + ")");
+                } catch (AssertionError e) {
+                    int from = Math.max(0, history.size() - 60);
+                    throw new AssertionError(e.getMessage() + "\nlast worker lines:\n" + String.join("\n", history.subList(from, history.size())), e);
+                }
                 // what survived of the uncertain operations is the new baseline
                 long tombstone = -(it + 1) * 10_000_000L - 9_999_999L;
                 for (String k : uncertain) acked.put(k, seen.containsKey(k) ? seen.get(k) : tombstone);

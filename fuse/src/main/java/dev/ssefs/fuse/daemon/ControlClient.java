@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * The command line's side of the control socket: when the data dir's daemon is running, the whole command line
@@ -19,8 +18,6 @@ import java.util.Set;
  * holds the stores open (MapDB allows one process per file).
  */
 public final class ControlClient {
-    /** Never sent to the daemon: it already holds the stores open. */
-    private static final Set<String> SECRET_ENV = Set.of("SSEFS_PASSPHRASE");
 
     private ControlClient() {}
 
@@ -55,8 +52,9 @@ public final class ControlClient {
             o.raw(ByteBuffer.allocate(12).putInt(ControlProtocol.MAGIC).putInt(ControlProtocol.VERSION).putInt(args.length).flip());
             for (String a : args) o.raw(ControlProtocol.string(a));
             o.raw(ControlProtocol.string(cwd.toAbsolutePath().toString()));
+            // the passphrase (SSEFS_PASSPHRASE) goes too, over the 0600 socket: the daemon checks it against the key
+            // store before it runs a command that uses the stores, as a command run here would be checked
             Map<String, String> sent = new java.util.TreeMap<>(env);
-            sent.keySet().removeAll(SECRET_ENV);
             o.raw(ByteBuffer.allocate(4).putInt(sent.size()).flip());
             for (var e : sent.entrySet()) {
                 o.raw(ControlProtocol.string(e.getKey()));

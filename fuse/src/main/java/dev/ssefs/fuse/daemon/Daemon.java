@@ -142,7 +142,8 @@ public final class Daemon implements AutoCloseable {
         FuseMount m = mounts.get(abs);
         if (m == null) throw new FuseMount.MountException(abs + " is not mounted by the ssefs daemon of " + dataDir);
         m.unmount(lazy);
-        mounts.remove(abs, m);
+        // a lazily detached mount still serves its open files: it is gone (and the daemon may exit) when it ends
+        if (m.ended().isDone()) mounts.remove(abs, m);
         synchronized (changed) {
             changed.notifyAll();
         }

@@ -45,7 +45,8 @@ class ControlSocketTest {
             assertEquals(OptionalInt.of(7), status);
             assertEquals("key|disable|k1@/tmp:300000", out.toString());
             assertEquals("warn", err.toString());
-            assertFalse(seenEnv.get().containsKey("SSEFS_PASSPHRASE"), "secrets are never sent to the daemon");
+            // sent over the 0600 socket so that the daemon can check it against the key store (never logged)
+            assertEquals("secret", seenEnv.get().get("SSEFS_PASSPHRASE"), "the passphrase reaches the daemon for its check");
             assertEquals("/tmp", seenEnv.get().get("PWD"));
         }
         assertFalse(Files.exists(dataDir.resolve("ssefs.sock")), "socket removed on close");

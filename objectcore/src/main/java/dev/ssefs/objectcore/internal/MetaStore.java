@@ -40,6 +40,8 @@ public final class MetaStore implements AutoCloseable {
     /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
     private volatile Set<String> liveBlobs;
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Set by {@link #close}: only then may meta.db stay closed. */
+    private volatile boolean closed;
     /** Grouped mode: changes are applied at once and committed durably by {@link #sync} (called periodically). */
     private final boolean grouped;
     /** Grouped mode: whether applied changes await a commit. Guarded by commitLock. */
@@ -78,18 +80,37 @@ public final class MetaStore implements AutoCloseable {
      * write-ahead log). Its commit is {@code db.commit()}, which syncs the volume.
      */
     private void openDb() {
-        JournaledVolume v;
+        // MapDB's DBMaker needs a context class loader; threads attached from native code (FUSE callbacks, which
+        // reopen meta.db after a failed commit) have none
+        Thread t = Thread.currentThread();
+        ClassLoader saved = t.getContextClassLoader();
+        if (saved == null) t.setContextClassLoader(MetaStore.class.getClassLoader());
+        try {
+            openDbNow();
+        } finally {
+            if (saved == null) t.setContextClassLoader(null);
+        }
+    }
+
+    private void openDbNow() {
+        JournaledVolume v = null;
         DB made;
         try {
             boolean exists = java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
             v = new JournaledVolume(file.toFile());
             made = DBMaker.volumeDB(v, exists).make();
-        } catch (DBException.FileLocked e) {
-            throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
-        } catch (DBException e) {
-            throw new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException | IOException e) {
+            // release meta.db (its lock) when the open fails half-way (e.g. a full disk): else every later reopen
+            // fails as "in use by another process"
+            if (v != null) {
+                v.discard();
+                try {
+                    v.close();
+                } catch (RuntimeException ignored) {
+                    // discarded: nothing is written
+                }
+            }
+            throw openFailure(e);
         }
         volume = v;
         db = made;
@@ -99,6 +120,36 @@ public final class MetaStore implements AutoCloseable {
         parts = db.treeMap("parts", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         liveBlobs = db.hashSet("blobs", Serializer.STRING).createOrOpen();
         db.commit();
+    }
+
+    private RuntimeException openFailure(Exception failure) {
+        try {
+            throw failure;
+        } catch (DBException.FileLocked e) {
+            return new IllegalStateException("metadata store " + file + " is in use by another process", e);
+        } catch (DBException e) {
+            return new IllegalStateException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            return new UncheckedIOException("cannot open metadata store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            return e;
+        } catch (Exception e) {
+            return new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reopens meta.db if a failed commit's rollback could not (e.g. the disk was still full): without this one
+     * failed commit would leave the store closed for good ("Store was closed"), even once space is freed.
+     */
+    private void ensureOpen() {
+        if (!db.isClosed() || closed) return;
+        commitLock.lock();
+        try {
+            if (db.isClosed() && !closed) openDb();
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     /** Undoes every uncommitted change: drops the volume's dirty pages and reopens meta.db from its last commit. */
@@ -151,6 +202,7 @@ public final class MetaStore implements AutoCloseable {
     public <T> Committed<T> commit(Function<Tx, T> change) {
         commitLock.lock();
         try {
+            if (db.isClosed() && !closed) openDb();
             Tx tx = new Tx();
             T value;
             try {
@@ -212,11 +264,13 @@ public final class MetaStore implements AutoCloseable {
 
     // ---- buckets
     public BucketRecord bucket(String name) {
+        ensureOpen();
         byte[] b = buckets.get(name);
         return b == null ? null : BucketRecord.decode(b);
     }
 
     public List<BucketRecord> allBuckets() {
+        ensureOpen();
         List<BucketRecord> l = new ArrayList<>();
         for (byte[] b : buckets.values()) l.add(BucketRecord.decode(b));
         l.sort((a, c) -> a.name().compareTo(c.name()));
@@ -231,6 +285,7 @@ public final class MetaStore implements AutoCloseable {
     public static String indexKey(String bucket, String key) { return bucket + "/" + key; }
 
     public ObjectRecord object(String bucket, String key) {
+        ensureOpen();
         byte[] b = objects.get(indexKey(bucket, key));
         return b == null ? null : ObjectRecord.decode(b);
     }
@@ -268,6 +323,7 @@ public final class MetaStore implements AutoCloseable {
 
     /** The bucket's index entries with keys in [fromKey, toKey) ({@code toKey} null = to the end of the bucket). */
     public NavigableMap<String, byte[]> range(String bucket, String fromKey, boolean fromInclusive, String toKey) {
+        ensureOpen();
         String lo = indexKey(bucket, fromKey == null ? "" : fromKey);
         String hi = toKey == null ? bucket + "0" : indexKey(bucket, toKey);
         if (lo.compareTo(hi) > 0) lo = hi;
@@ -281,6 +337,7 @@ public final class MetaStore implements AutoCloseable {
 
     // ---- multipart
     public UploadRecord upload(String uploadId) {
+        ensureOpen();
         byte[] b = uploads.get(uploadId);
         return b == null ? null : UploadRecord.decode(b);
     }
@@ -288,6 +345,7 @@ public final class MetaStore implements AutoCloseable {
     public void putUpload(String uploadId, UploadRecord r) { uploads.put(uploadId, r.encode()); }
 
     public boolean bucketHasUploads(String bucket) {
+        ensureOpen();
         for (byte[] b : uploads.values()) if (UploadRecord.decode(b).bucket().equals(bucket)) return true;
         return false;
     }
@@ -301,6 +359,7 @@ public final class MetaStore implements AutoCloseable {
     }
 
     public ObjectRecord part(String uploadId, int partNumber) {
+        ensureOpen();
         byte[] b = parts.get(partKey(uploadId, partNumber));
         return b == null ? null : ObjectRecord.decode(b);
     }
@@ -322,11 +381,15 @@ public final class MetaStore implements AutoCloseable {
     }
 
     // ---- blobs
-    public boolean isLiveBlob(String blobId) { return liveBlobs.contains(blobId); }
+    public boolean isLiveBlob(String blobId) {
+        ensureOpen();
+        return liveBlobs.contains(blobId);
+    }
 
     @Override
     public void close() {
         if (grouped && !db.isClosed()) sync();
+        closed = true;
         commitLock.lock();
         try {
             if (!db.isClosed()) db.close();
