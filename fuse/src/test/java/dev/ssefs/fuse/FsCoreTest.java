@@ -155,6 +155,30 @@ class FsCoreTest {
     }
 
     @Nested
+    @DisplayName("durability: close commits, fsync makes durable")
+    class Durability {
+        @Test
+        void closeCommitsWithoutSyncFsyncCommitsAndSyncs() throws IOException {
+            long fh = fs.create("/f", 0644, FsCore.O_WRONLY | FsCore.O_CREAT, 1000, 1000);
+            fs.write(fh, 0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            fs.fsync(fh);
+            assertEquals(1, oss.syncs.get(), "fsync makes the store durable");
+            assertEquals(3, oss.headObject(B, "f").size(), "fsync committed the data first");
+            fs.write(fh, 3, ByteBuffer.wrap(new byte[] {4}));
+            fs.flush(fh);
+            fs.release(fh);
+            assertEquals(4, oss.headObject(B, "f").size(), "close commits (visible at once)");
+            assertEquals(1, oss.syncs.get(), "close need not be durable: no sync");
+        }
+
+        @Test
+        void fsyncdirSyncs() {
+            fs.fsyncdir();
+            assertEquals(1, oss.syncs.get());
+        }
+    }
+
+    @Nested
     @DisplayName("directories")
     class Directories {
         @Test

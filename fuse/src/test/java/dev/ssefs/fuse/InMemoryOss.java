@@ -46,6 +46,8 @@ final class InMemoryOss implements Oss {
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger commits = new AtomicInteger();
     final AtomicInteger openWriters = new AtomicInteger();
+    /** Calls of {@link #sync()} (what makes grouped commits durable). */
+    final AtomicInteger syncs = new AtomicInteger();
     private final AtomicLong etags = new AtomicLong();
     /** Test hooks: run after a listing of the prefix, and at the start of a rename (with its source), to widen race windows. */
     volatile java.util.function.Consumer<String> afterList = p -> { };
@@ -59,6 +61,8 @@ final class InMemoryOss implements Oss {
     private static String id(String bucket, String key) { return bucket + "\0" + key; }
 
     @Override public String principal() { return "test"; }
+
+    @Override public void sync() { syncs.incrementAndGet(); }
 
     @Override
     public BucketInfo createBucket(String bucket, BucketEncryptionRule rule) {
