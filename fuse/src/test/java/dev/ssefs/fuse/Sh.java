@@ -69,8 +69,44 @@ public final class Sh {
     /** Deletes a test's work tree, unless something is still mounted under it (then it is left for inspection). */
     public static void deleteTree(Path root) throws IOException {
         if (root == null || !Files.exists(root) || !mountsContaining(root.toString()).isEmpty()) return;
+        awaitDaemonsExit(root);
+        for (int attempt = 1; ; attempt++) {
+            try (var s = Files.walk(root)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+                // a process that is just exiting may still add or remove a file (log, journal)
+                if (attempt == 5) throw e;
+                sleep(200);
+            }
+        }
+    }
+
+    /** A daemon leaves after its last mount is gone, writing as it closes its stores: wait for it (at most 30 s). */
+    private static void awaitDaemonsExit(Path root) throws IOException {
+        List<Path> pidFiles;
         try (var s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            pidFiles = s.filter(p -> p.getFileName().toString().equals("ssefs.pid")).toList();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Path f : pidFiles) {
+            long pid;
+            try {
+                pid = Long.parseLong(Files.readString(f).trim());
+            } catch (IOException | NumberFormatException gone) {
+                continue;
+            }
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+                sleep(100);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
