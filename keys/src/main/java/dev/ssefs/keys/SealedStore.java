@@ -10,11 +10,11 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 import org.mapdb.volume.Volume;
 import dev.ssefs.keys.store.JournaledVolume;
+import dev.ssefs.keys.store.MapDbs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -120,7 +120,7 @@ final class SealedStore implements AutoCloseable {
         // Phase 2: the journal (if any) is replayed; open for writing.
         DB db;
         try {
-            db = DBMaker.volumeDB(vol, true).make();
+            db = MapDbs.make(vol, true);
         } catch (RuntimeException | Error e) {
             vol.release();
             v[0].sealKey.destroy();
@@ -170,7 +170,7 @@ final class SealedStore implements AutoCloseable {
         DB ro;
         try {
             if (snapshot.length() == 0) throw new IllegalStateException("empty file");
-            ro = DBMaker.volumeDB(snapshot, true).readOnly().make();
+            ro = MapDbs.makeReadOnly(snapshot);
         } catch (RuntimeException | Error e) {
             throw new KeyStoreException(file + " is corrupted or not an ssefs key store (" + describe(e)
                     + "); nothing was changed", e);
@@ -321,7 +321,7 @@ final class SealedStore implements AutoCloseable {
 
     /** Writes a complete store to {@code staged} (in the private directory {@code staging}), forced to disk. */
     private static void writeNewStore(Path staging, Path staged, Map<String, byte[]> meta, Map<String, byte[]> records) {
-        DB db = DBMaker.volumeDB(new JournaledVolume(staged.toFile()), false).make();
+        DB db = MapDbs.make(new JournaledVolume(staged.toFile()), false);
         try {
             restrictModes(staging);
             db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).create().putAll(meta);
@@ -403,8 +403,7 @@ final class SealedStore implements AutoCloseable {
      */
     private void rollback() {
         JournaledVolume v = volume;
-        boolean reopen = v.isFailed();
-        if (reopen) v.release(); else v.rollback();
+        boolean reopen = v.rollbackOrRelease();
         try {
             db.close();
         } catch (RuntimeException ignored) {
@@ -414,14 +413,14 @@ final class SealedStore implements AutoCloseable {
             openForWriting();
         } else {
             v.reuse();
-            db = DBMaker.volumeDB(v, true).make();
+            db = MapDbs.make(v, true);
             records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
         }
     }
 
     private void openForWriting() {
         volume = new JournaledVolume(file.toFile());
-        db = DBMaker.volumeDB(volume, true).make();
+        db = MapDbs.make(volume, true);
         records = db.hashMap(RECORDS, Serializer.STRING, Serializer.BYTE_ARRAY).open();
     }
 

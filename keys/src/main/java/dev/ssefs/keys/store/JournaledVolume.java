@@ -270,6 +270,16 @@ public final class JournaledVolume extends Volume {
         }
     }
 
+    /**
+     * A store's rollback: {@link #rollback()} when the last commit is known, else {@link #release()}. Returns true in
+     * the second case, when the store must be reopened from the file so that its journal decides.
+     */
+    public boolean rollbackOrRelease() {
+        boolean reopen = failed;
+        if (reopen) release(); else rollback();
+        return reopen;
+    }
+
     /** After {@link #rollback()} and the old store's close(): the volume accepts writes again. */
     public void reuse() {
         lock.writeLock().lock();

@@ -1,10 +1,10 @@
 package dev.ssefs.objectcore.internal;
 
 import dev.ssefs.keys.store.JournaledVolume;
+import dev.ssefs.keys.store.MapDbs;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
 
 import java.io.IOException;
@@ -97,19 +97,6 @@ public final class MetaStore implements AutoCloseable {
      * @param reuse a volume just rolled back (null: open the file)
      */
     private void openDb(JournaledVolume reuse) {
-        // MapDB's DBMaker needs a context class loader; threads attached from native code (FUSE callbacks, which
-        // rebuild MapDB after a failed commit) have none
-        Thread t = Thread.currentThread();
-        ClassLoader saved = t.getContextClassLoader();
-        if (saved == null) t.setContextClassLoader(MetaStore.class.getClassLoader());
-        try {
-            openDbNow(reuse);
-        } finally {
-            if (saved == null) t.setContextClassLoader(null);
-        }
-    }
-
-    private void openDbNow(JournaledVolume reuse) {
         JournaledVolume v = reuse;
         DB made;
         try {
@@ -118,7 +105,7 @@ public final class MetaStore implements AutoCloseable {
             } else {
                 v.reuse();
             }
-            made = DBMaker.volumeDB(v, v.length() > 0).make();
+            made = MapDbs.make(v, v.length() > 0);
         } catch (DBException.FileLocked e) {
             throw new IllegalStateException("metadata store " + file + " is in use by another process", e);
         } catch (DBException e) {
@@ -159,8 +146,7 @@ public final class MetaStore implements AutoCloseable {
 
     private void rollback() {
         JournaledVolume v = volume;
-        boolean reopen = v.isFailed();
-        if (reopen) v.release(); else v.rollback();
+        boolean reopen = v.rollbackOrRelease();
         try {
             db.close();
         } catch (RuntimeException ignored) {
