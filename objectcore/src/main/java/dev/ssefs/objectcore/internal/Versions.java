@@ -144,7 +144,7 @@ public final class Versions {
     public static final class Writer implements AutoCloseable {
         private final BlobWriter blob;
         private final ObjectEncryptor enc;
-        private final MessageDigest md5 = md5();
+        private final PipelinedMd5 md5 = new PipelinedMd5();
         private final java.util.Queue<BlobWriter.Deferred> deferred;
         private long size;
         private boolean committed;
@@ -162,8 +162,7 @@ public final class Versions {
 
         public void write(ByteBuffer src) throws IOException {
             if (closed) throw new IOException("writer is closed");
-            ByteBuffer dup = src.duplicate();
-            md5.update(dup);
+            md5.update(src);
             int n = src.remaining();
             if (enc != null) {
                 while (src.hasRemaining()) enc.write(src);
@@ -175,39 +174,11 @@ public final class Versions {
 
         public void write(byte[] b, int off, int len) throws IOException { write(ByteBuffer.wrap(b, off, len)); }
 
-        /**
-         * Streams {@code in} to the end. The MD5 (needed for the ETag, and slower than AES-GCM) runs on another thread,
-         * pipelined with encryption over a few rotating buffers, so a Put costs max(MD5, encrypt + write), not the sum.
-         */
+        /** Streams {@code in} to the end (MD5 pipelined with encryption, see {@link PipelinedMd5}). */
         public void writeAll(InputStream in) throws IOException {
             if (closed) throw new IOException("writer is closed");
-            final int slots = 3;
-            byte[][] bufs = new byte[slots][256 * 1024];
-            java.util.concurrent.CompletableFuture<?>[] hashed = new java.util.concurrent.CompletableFuture<?>[slots];
-            java.util.concurrent.CompletableFuture<?> chain = java.util.concurrent.CompletableFuture.completedFuture(null);
-            try {
-                for (int i = 0; ; i = (i + 1) % slots) {
-                    if (hashed[i] != null) hashed[i].join();
-                    byte[] buf = bufs[i];
-                    int n = in.readNBytes(buf, 0, buf.length);
-                    if (n <= 0) break;
-                    chain = chain.thenRunAsync(() -> md5.update(buf, 0, n), HASHING);
-                    hashed[i] = chain;
-                    ByteBuffer src = ByteBuffer.wrap(buf, 0, n);
-                    if (enc != null) {
-                        while (src.hasRemaining()) enc.write(src);
-                    } else {
-                        while (src.hasRemaining()) blob.write(src);
-                    }
-                    size += n;
-                }
-            } finally {
-                try {
-                    chain.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    throw new IOException("hashing failed", e.getCause());
-                }
-            }
+            byte[] buf = new byte[256 * 1024];
+            for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) write(ByteBuffer.wrap(buf, 0, n));
         }
 
         /** Upper-case hex MD5 of the plaintext, as OSS ETags. */
@@ -242,13 +213,6 @@ public final class Versions {
             }
         }
     }
-
-    /** Daemon threads for pipelined MD5 (one task per buffer, chained per writer so updates stay in order). */
-    private static final java.util.concurrent.ExecutorService HASHING = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "ssefs-md5");
-        t.setDaemon(true);
-        return t;
-    });
 
     public static MessageDigest md5() {
         try {
