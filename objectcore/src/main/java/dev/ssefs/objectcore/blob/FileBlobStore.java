@@ -151,12 +151,27 @@ public final class FileBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * A large blob starts going to disk while it is still being written (an fdatasync on another thread every this many
+     * bytes), so the commit's fsync finds little left to write: disk and encryption overlap instead of taking turns.
+     */
+    static final long EARLY_WRITEBACK = 32L << 20;
+
+    private static final java.util.concurrent.ExecutorService WRITEBACK = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ssefs-blob-writeback");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final class FileBlobWriter implements BlobWriter {
         private final String blobId;
         private final Path file;
         private final FileChannel ch;
         private final boolean newDir;
         private long size;
+        private long unflushed;
+        /** The early write-back in flight (see {@link #EARLY_WRITEBACK}), or null. */
+        private java.util.concurrent.Future<?> flushing;
         private boolean committed;
         private boolean aborted;
 
@@ -184,7 +199,32 @@ public final class FileBlobStore implements BlobStore {
             int n = 0;
             while (src.hasRemaining()) n += ch.write(src);
             size += n;
+            unflushed += n;
+            if (unflushed >= EARLY_WRITEBACK && (flushing == null || flushing.isDone())) {
+                unflushed = 0;
+                if (flushing != null) awaitFlush(); // reports an earlier write-back failure now
+                flushing = WRITEBACK.submit(() -> {
+                    ch.force(false);
+                    return null;
+                });
+            }
             return n;
+        }
+
+        /** Waits for the early write-back in flight; its failure fails the blob (the bytes may not be on disk). */
+        private void awaitFlush() throws IOException {
+            java.util.concurrent.Future<?> f = flushing;
+            if (f == null) return;
+            flushing = null;
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                throw c instanceof IOException io ? io : new IOException("write-back of blob " + blobId + " failed", c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing back blob " + blobId);
+            }
         }
 
         @Override
@@ -197,6 +237,7 @@ public final class FileBlobStore implements BlobStore {
             if (committed) return;
             if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
             try {
+                awaitFlush();
                 ch.force(true);
                 ch.close();
                 forceDirectory(file.getParent());
@@ -213,6 +254,8 @@ public final class FileBlobStore implements BlobStore {
             if (committed) return Deferred.NONE;
             if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
             try {
+                // an fsync error is reported once per open file: the later forcing, on a new descriptor, would miss it
+                awaitFlush();
                 ch.close();
                 committed = true;
             } catch (IOException | RuntimeException e) {
@@ -244,6 +287,11 @@ public final class FileBlobStore implements BlobStore {
             if (committed || aborted) return;
             aborted = true;
             try {
+                try {
+                    awaitFlush();
+                } catch (IOException ignored) {
+                    // discarded anyway
+                }
                 ch.close();
             } finally {
                 Files.deleteIfExists(file);

@@ -47,6 +47,41 @@ class FileBlobStoreTest {
             return data;
         }
 
+        @org.junit.jupiter.params.ParameterizedTest(name = "deferred commit: {0}")
+        @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+        @DisplayName("a blob larger than several early write-backs, written in odd pieces, reads back whole")
+        void pastEarlyWriteBack(boolean deferred) throws IOException {
+            int size = (int) (2.5 * FileBlobStore.EARLY_WRITEBACK) + 12345;
+            byte[] data = new byte[size];
+            new java.util.Random(size).nextBytes(data);
+            String id = BlobIds.random();
+            try (BlobWriter w = store.create(id)) {
+                for (int off = 0; off < size; off += 777_777) w.write(ByteBuffer.wrap(data, off, Math.min(777_777, size - off)));
+                if (deferred) {
+                    BlobWriter.Deferred d = w.commitDeferred();
+                    d.forceData();
+                    d.forceDirectories(new java.util.HashSet<>());
+                } else {
+                    w.commit();
+                }
+            }
+            try (BlobReader r = store.open(id)) {
+                ByteBuffer all = ByteBuffer.allocate(size);
+                r.readFully(0, all);
+                assertArrayEquals(data, all.array());
+            }
+        }
+
+        @Test
+        @DisplayName("aborting a blob while a write-back may be in flight leaves nothing behind")
+        void abortPastEarlyWriteBack() throws IOException {
+            String id = BlobIds.random();
+            try (BlobWriter w = store.create(id)) {
+                w.write(ByteBuffer.allocate((int) FileBlobStore.EARLY_WRITEBACK + 1));
+            }
+            assertFalse(store.exists(id));
+        }
+
         @Test
         @DisplayName("a committed blob reads back: size and positional reads")
         void roundTrip() throws IOException {
