@@ -18,8 +18,8 @@ public final class ChunkLayout {
     public static final int TAG_LENGTH = 16;
     /** Bytes a chunk adds to its plaintext. */
     public static final int CHUNK_OVERHEAD = NONCE_LENGTH + TAG_LENGTH;
-    /** 64 KiB: a FUSE write (at most 128 KiB) seals whole chunks; a random 4 KiB read decrypts one chunk. */
-    public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
+    /** 16 KiB: a random 4 KiB read opens (reads and decrypts) only 16 KiB; sequential I/O batches several chunks per system call. */
+    public static final int DEFAULT_CHUNK_SIZE = 16 * 1024;
     public static final int MIN_CHUNK_SIZE = 1;
     /** Chunks are decrypted whole in memory, so keep them small. */
     public static final int MAX_CHUNK_SIZE = 8 * 1024 * 1024;

@@ -247,6 +247,46 @@ class RoundTripTest {
         }
 
         @Test
+        @DisplayName("a range over several chunks is one blob read, and every chunk in it is still authenticated")
+        void multiChunkRangeIsOneReadAndAuthenticated() throws IOException {
+            int chunk = 1000;
+            byte[] p = random(10 * chunk, 9);
+            byte[] k = key(DataAlgorithm.AES_256_GCM, 9);
+            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
+            byte[] blob = encrypt(h, k, p);
+            ChunkLayout layout = ObjectFormats.latest().layout(h);
+            CountingBlob counting = new CountingBlob(blob(blob));
+            try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
+                counting.reset();
+                assertArrayEquals(Arrays.copyOfRange(p, 1500, 6500), readRange(d, 1500, 5000));
+                assertEquals(1, counting.reads.size());
+                assertEquals(Set.of(1L, 2L, 3L, 4L, 5L, 6L), counting.chunksRead(layout));
+            }
+            // one flipped bit in the middle chunk of such a range fails the read, naming that chunk
+            byte[] bad = blob.clone();
+            bad[(int) (layout.headerLength() + 3 * layout.sealedChunkSize() + 40)] ^= 4;
+            try (ObjectDecryptor d = ObjectFormats.open(new CountingBlob(blob(bad)), k, NAME)) {
+                IntegrityException e = assertThrows(IntegrityException.class, () -> readRange(d, 1500, 5000));
+                assertEquals(3, e.chunkIndex());
+            }
+        }
+
+        @Test
+        @DisplayName("a range too large for one blob read falls back to chunk-by-chunk reads")
+        void largeRangeChunkByChunk() throws IOException {
+            int chunk = 64 * 1024;
+            byte[] p = random(12 * chunk + 5, 10);
+            byte[] k = key(DataAlgorithm.AES_256_GCM, 10);
+            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
+            CountingBlob counting = new CountingBlob(blob(encrypt(h, k, p)));
+            try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
+                counting.reset();
+                assertArrayEquals(Arrays.copyOfRange(p, 10, p.length), readRange(d, 10, p.length - 10));
+                assertEquals(13, counting.reads.size());
+            }
+        }
+
+        @Test
         @DisplayName("small sequential reads within one chunk decrypt it once per thread; other objects do not disturb it")
         void lastChunkIsReused() throws IOException {
             int chunk = 1000;
@@ -338,7 +378,8 @@ class RoundTripTest {
             ObjectEncryptor enc = ObjectFormats.latest().newEncryptor(h, k, flaky, NAME);
             enc.write(ByteBuffer.wrap(new byte[20]));
             fail[0] = true;
-            assertThrows(IOException.class, () -> enc.write(ByteBuffer.wrap(new byte[20])));
+            // sealed chunks are written out in pieces of a few hundred KiB: 1 MiB reaches the target for sure
+            assertThrows(IOException.class, () -> enc.write(ByteBuffer.wrap(new byte[1 << 20])));
             fail[0] = false;
             IOException e = assertThrows(IOException.class, enc::finish);
             assertTrue(e.getMessage().contains(NAME), e.getMessage());

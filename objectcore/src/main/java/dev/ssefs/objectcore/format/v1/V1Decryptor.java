@@ -83,9 +83,12 @@ final class V1Decryptor implements ObjectDecryptor {
         ChunkLayout.ChunkRange range = layout.chunkRange(position, dst.remaining(), plaintextSize);
         Scratch s = scratch();
         long end = position + range.plaintextLength();
+        // a range over several chunks is read from the blob in one piece, then opened chunk by chunk
+        Bulk bulk = range.lastChunk() > range.firstChunk() ? readBulk(range.firstChunk(), range.lastChunk()) : null;
         for (long i = range.firstChunk(); i <= range.lastChunk(); i++) {
             // Small sequential reads (4 KiB) hit the same chunk many times: reuse this thread's last verified chunk.
-            int n = s.cachedOwner == id && s.cachedIndex == i ? s.cachedLength : decryptChunk(i, s);
+            int n = s.cachedOwner == id && s.cachedIndex == i ? s.cachedLength
+                    : bulk != null ? openChunk(i, bulk.bytes, (int) (layout.chunkCiphertextOffset(i) - bulk.first), s) : decryptChunk(i, s);
             long chunkStart = layout.chunkPlaintextOffset(i);
             int from = (int) Math.max(0, position - chunkStart);
             int to = (int) Math.min(n, end - chunkStart);
@@ -181,6 +184,41 @@ final class V1Decryptor implements ObjectDecryptor {
         } catch (EOFException e) {
             throw IntegrityException.size(objectName, "blob ends inside chunk " + index + " (truncated while open)");
         }
+        return openChunk(index, in, inOff, s);
+    }
+
+    /** The sealed bytes of chunks {@code first..last}, read in one piece; null when the blob is in memory or the span is large. */
+    private Bulk readBulk(long first, long last) throws IOException {
+        long from = layout.chunkCiphertextOffset(first);
+        long to = layout.chunkCiphertextOffset(last) + layout.chunkCiphertextLength(last, plaintextSize);
+        if (to - from > Bulk.MAX || blob.view(from, 1) != null) return null;
+        Bulk b = BULK.get();
+        b.first = from;
+        ByteBuffer view = ByteBuffer.wrap(b.bytes, 0, (int) (to - from));
+        try {
+            blob.readFully(from, view);
+        } catch (EOFException e) {
+            throw IntegrityException.size(objectName, "blob ends inside chunk " + last + " (truncated while open)");
+        }
+        return b;
+    }
+
+    /** Per-thread buffer for multi-chunk reads (sealed bytes only: ciphertext, never plaintext). */
+    private static final ThreadLocal<Bulk> BULK = ThreadLocal.withInitial(Bulk::new);
+
+    static final class Bulk {
+        static final int MAX = 256 * 1024;
+        final byte[] bytes = new byte[MAX];
+        long first;
+    }
+
+    /**
+     * Opens chunk {@code index} from its sealed bytes at {@code in[inOff..]} into {@code s.plain}; returns its plaintext
+     * length only once its tag has verified, otherwise throws ({@code s.plain} must then not be used).
+     */
+    private int openChunk(long index, byte[] in, int inOff, Scratch s) throws IOException {
+        s.cachedOwner = 0; // s.plain is about to be overwritten
+        int sealedLen = layout.chunkCiphertextLength(index, plaintextSize);
         s.sealedFrom = in;
         s.sealedOffset = inOff;
         boolean last = index == lastChunk;

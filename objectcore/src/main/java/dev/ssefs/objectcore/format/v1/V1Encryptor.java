@@ -16,6 +16,8 @@ final class V1Encryptor implements ObjectEncryptor {
      * so this caps one object at 2^32 chunks (256 TiB at 64 KiB).
      */
     static final long MAX_CHUNKS = 1L << 32;
+    /** Sealed chunks are written to the blob in pieces of about this size. */
+    static final int OUTPUT_BUFFER = 256 * 1024;
 
     private final V1Keys keys;
     private final WritableByteChannel target;
@@ -23,8 +25,9 @@ final class V1Encryptor implements ObjectEncryptor {
     private final byte[] versionId;
     private final int chunkSize;
     private final byte[] buffer;      // plaintext of the chunk being filled
-    private final byte[] sealed;      // nonce | ciphertext | tag of the chunk being written
-    private final ByteBuffer sealedView;
+    /** Sealed chunks (nonce | ciphertext | tag each) not yet written: small chunks, few large writes. */
+    private final byte[] sealed;
+    private int sealedFill;
     private final byte[] aad = new byte[FormatV1.AAD_LENGTH];
     private final byte[] nonce = new byte[ChunkLayout.NONCE_LENGTH];
     private int buffered;
@@ -43,8 +46,8 @@ final class V1Encryptor implements ObjectEncryptor {
         this.versionId = header.versionId();
         this.chunkSize = header.chunkSize();
         this.buffer = new byte[chunkSize];
-        this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];
-        this.sealedView = ByteBuffer.wrap(sealed);
+        int sealedChunk = chunkSize + ChunkLayout.CHUNK_OVERHEAD;
+        this.sealed = new byte[Math.max(1, OUTPUT_BUFFER / sealedChunk) * sealedChunk];
         if (headerBytes != null) writeOut(ByteBuffer.wrap(headerBytes));
     }
 
@@ -90,13 +93,19 @@ final class V1Encryptor implements ObjectEncryptor {
             failed = true;
             throw new IOException(objectName + ": object too large: more than " + MAX_CHUNKS + " chunks under one data key");
         }
+        if (sealedFill + len + ChunkLayout.CHUNK_OVERHEAD > sealed.length) flushSealed();
         FormatV1.RANDOM.nextBytes(nonce);
-        System.arraycopy(nonce, 0, sealed, 0, ChunkLayout.NONCE_LENGTH);
+        System.arraycopy(nonce, 0, sealed, sealedFill, ChunkLayout.NONCE_LENGTH);
         FormatV1.chunkAad(aad, versionId, chunkIndex, last);
-        int n = ChunkLayout.NONCE_LENGTH + keys.aead.seal(aad, in, off, len, sealed, 0);
-        sealedView.clear().limit(n);
-        writeOut(sealedView);
+        sealedFill += ChunkLayout.NONCE_LENGTH + keys.aead.seal(aad, in, off, len, sealed, sealedFill);
         chunkIndex++;
+    }
+
+    private void flushSealed() throws IOException {
+        if (sealedFill == 0) return;
+        ByteBuffer out = ByteBuffer.wrap(sealed, 0, sealedFill);
+        sealedFill = 0;
+        writeOut(out);
     }
 
     private void writeOut(ByteBuffer b) throws IOException {
@@ -127,6 +136,7 @@ final class V1Encryptor implements ObjectEncryptor {
         checkWritable();
         sealAndWrite(buffer, 0, buffered, true);
         buffered = 0;
+        flushSealed();
         result = new Result(plaintextSize, ciphertextSize, chunkIndex);
         wipe();
         return result;
