@@ -324,7 +324,7 @@ final class OpenFile {
 
     /** Opens the writer and hands it the staged prefix; from now on appends go straight through. */
     private void startStream() throws IOException {
-        Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs);
+        Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs, vol.options().md5EtagLimit);
         try {
             long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
             byte[] scratch = null;
@@ -534,7 +534,7 @@ final class OpenFile {
 
     private void writeVersion() throws IOException {
         ObjectMeta meta;
-        try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs)) {
+        try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs, vol.options().md5EtagLimit)) {
             long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
             ByteBuffer buf = null;
             byte[] scratch = null;

@@ -48,6 +48,16 @@ class MountOptionsTest {
             assertEquals("mount option data_dir= needs a value", assertThrows(IllegalArgumentException.class,
                     () -> MountOptions.parse(List.of("data_dir="))).getMessage());
         }
+
+        @Test
+        @DisplayName("etag=md5 hashes every file; etag=auto (the default) only files up to 16 MiB")
+        void etagOption() {
+            assertEquals(16L << 20, MountOptions.parse(List.of()).md5EtagLimit);
+            assertEquals(Long.MAX_VALUE, MountOptions.parse(List.of("etag=md5")).md5EtagLimit);
+            assertEquals(16L << 20, MountOptions.parse(List.of("etag=MD5,etag=auto")).md5EtagLimit);
+            assertEquals("mount option etag= must be md5 or auto: sha1", assertThrows(IllegalArgumentException.class,
+                    () -> MountOptions.parse(List.of("etag=sha1"))).getMessage());
+        }
     }
 
     @Nested

@@ -822,6 +822,12 @@ final class EmbeddedOss implements Oss {
 
     @Override
     public ObjectWriter newWriter(String bucket, String key, Map<String, String> requestHeaders, PosixAttributes attrs) throws IOException {
+        return newWriter(bucket, key, requestHeaders, attrs, Long.MAX_VALUE);
+    }
+
+    @Override
+    public ObjectWriter newWriter(String bucket, String key, Map<String, String> requestHeaders, PosixAttributes attrs,
+                                  long md5Limit) throws IOException {
         Names.checkKey(key);
         allow("oss:PutObject", bucket, key);
         BucketRecord b = bucket(bucket);
@@ -829,6 +835,7 @@ final class EmbeddedOss implements Oss {
         SseSpec spec = specFor(h, b);
         NewBlob nb = newBlobWriter(bucket, key, spec, false);
         Versions.Writer w = nb.writer();
+        if (md5Limit != Long.MAX_VALUE) w.limitMd5(md5Limit);
         DataKeys.NewKey k = nb.key();
         String ct = contentType(h, key);
         Map<String, String> user = h.userMetadata();
@@ -854,7 +861,7 @@ final class EmbeddedOss implements Oss {
                     w.close();
                 }
                 byte[] md5 = w.md5Digest();
-                Written wr = new Written(w.blobId(), w.size(), Versions.hex(md5), md5, k);
+                Written wr = new Written(w.blobId(), w.size(), md5 != null ? Versions.hex(md5) : Versions.versionEtag(w.blobId()), md5, k);
                 ObjectRecord rec = wr.record(ObjectRecord.NORMAL, store.clock.millis(), ct, user, attrs, wr.md5Hex());
                 return toMeta(bucket, key, publish(bucket, key, rec, null));
             }

@@ -90,6 +90,16 @@ public interface Oss {
      * SSE follows {@code requestHeaders}, else the bucket default, as PutObject.
      */
     ObjectWriter newWriter(String bucket, String key, Map<String, String> requestHeaders, PosixAttributes attrs) throws IOException;
+
+    /**
+     * As {@link #newWriter(String, String, Map, PosixAttributes)}, but the ETag is the content's MD5 only when the content
+     * is at most {@code md5Limit} bytes; a larger object is not hashed (MD5 is slower than its encryption) and gets a
+     * unique version ETag {@code <32 hex>-1}, as OSS gives objects made other than by one PutObject (multipart, append).
+     */
+    default ObjectWriter newWriter(String bucket, String key, Map<String, String> requestHeaders, PosixAttributes attrs,
+                                   long md5Limit) throws IOException {
+        return newWriter(bucket, key, requestHeaders, attrs);
+    }
     /** Metadata-only, atomic; replaces an existing {@code to}. With {@code prefix} true, renames every key under {@code from}. */
     void rename(String bucket, String from, String to, boolean prefix);
     /** Metadata-only update of POSIX attributes and/or user metadata (null = unchanged). */

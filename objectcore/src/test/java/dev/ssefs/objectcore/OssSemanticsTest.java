@@ -545,4 +545,34 @@ class OssSemanticsTest {
             }
         }
     }
+
+    @Nested
+    @DisplayName("ETags of streamed writes (the mount)")
+    class StreamedEtags {
+        private ObjectMeta stream(String key, byte[] data, long md5Limit) throws Exception {
+            try (Oss.ObjectWriter w = oss.newWriter("etags", key, Map.of(), null, md5Limit)) {
+                for (int off = 0; off < data.length; off += 100_000) w.write(ByteBuffer.wrap(data, off, Math.min(100_000, data.length - off)));
+                return w.commit();
+            }
+        }
+
+        @Test
+        @DisplayName("up to the MD5 limit the ETag is the content MD5; past it a unique version ETag '<32 hex>-1', and the content reads back")
+        void md5UpToTheLimitVersionEtagBeyond() throws Exception {
+            oss.createBucket("etags", new BucketEncryptionRule("KMS", null, null));
+            byte[] data = new byte[1_000_001];
+            new java.util.Random(3).nextBytes(data);
+            String md5 = java.util.HexFormat.of().withUpperCase().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
+            assertEquals(md5, stream("at", data, data.length).etag());
+            assertEquals(md5, stream("unbounded", data, Long.MAX_VALUE).etag());
+            ObjectMeta past = stream("past", data, data.length - 1);
+            assertTrue(past.etag().matches("[0-9A-F]{32}-1"), past.etag());
+            assertEquals(past.etag(), oss.headObject("etags", "past").etag());
+            ObjectMeta again = stream("past", data, data.length - 1);
+            assertNotEquals(past.etag(), again.etag(), "each version has its own ETag");
+            try (var in = oss.getObject("etags", "past", null).body()) {
+                assertArrayEquals(data, in.readAllBytes());
+            }
+        }
+    }
 }

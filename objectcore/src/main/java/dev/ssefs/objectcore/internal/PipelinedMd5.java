@@ -28,6 +28,9 @@ final class PipelinedMd5 {
     });
 
     private final MessageDigest md5 = Versions.md5();
+    /** Past this many bytes the stream is not hashed at all and {@link #digest()} returns null. */
+    private long limit = Long.MAX_VALUE;
+    private long seen;
     private long inlined;
     private byte[][] slots;
     private final CompletableFuture<?>[] hashed = new CompletableFuture<?>[SLOTS];
@@ -36,8 +39,24 @@ final class PipelinedMd5 {
     private int fill;
     private boolean done;
 
+    /**
+     * Hashes at most {@code limit} bytes, inline; a longer stream gets no MD5 ({@link #digest()} is null). Set before
+     * the first update.
+     */
+    void limit(long limit) {
+        if (seen > 0) throw new IllegalStateException("limit after data");
+        if (limit < 0) throw new IllegalArgumentException("negative MD5 limit");
+        this.limit = limit;
+    }
+
     void update(ByteBuffer src) {
         if (done) throw new IllegalStateException("digest already taken");
+        seen += src.remaining();
+        if (limit != Long.MAX_VALUE) {
+            // bounded: small streams hash inline, a stream past the bound is not hashed at all
+            if (seen <= limit) md5.update(src.duplicate());
+            return;
+        }
         ByteBuffer b = src.duplicate();
         if (inlined < INLINE_LIMIT && slots == null) {
             int n = (int) Math.min(b.remaining(), INLINE_LIMIT - inlined);
@@ -79,10 +98,11 @@ final class PipelinedMd5 {
         fill = 0;
     }
 
-    /** The 16-byte MD5 of everything given; waits for the hashing thread. */
+    /** The 16-byte MD5 of everything given (null when it was longer than the limit); waits for the hashing thread. */
     byte[] digest() {
         if (done) throw new IllegalStateException("digest already taken");
         done = true;
+        if (seen > limit) return null;
         if (fill > 0) handOff();
         join(chain);
         return md5.digest();

@@ -181,8 +181,11 @@ public final class Versions {
             for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) write(ByteBuffer.wrap(buf, 0, n));
         }
 
-        /** Upper-case hex MD5 of the plaintext, as OSS ETags. */
+        /** The plaintext's MD5, or null when it was longer than {@link #limitMd5}. */
         public byte[] md5Digest() { return md5.digest(); }
+
+        /** Computes the MD5 only for content up to {@code limit} bytes (see {@link PipelinedMd5#limit}); before any write. */
+        public void limitMd5(long limit) { md5.limit(limit); }
 
         /** Seals the last chunk and forces the blob to stable storage (deferred durability: queues the forcing). */
         public void commit() throws IOException {
@@ -212,6 +215,18 @@ public final class Versions {
                 // an unpublished blob is reclaimed on the next open
             }
         }
+    }
+
+    /**
+     * The ETag of a version whose content MD5 was not computed: unique to the version (it derives from the random version
+     * id), 32 hex digits and a "-1" suffix, the shape OSS gives objects not made by one PutObject, which says it is not
+     * the content's MD5 (tools that check ETags against MD5 skip such ETags).
+     */
+    public static String versionEtag(String blobId) {
+        MessageDigest md = md5();
+        md.update("ssefs version etag\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        md.update(HexFormat.of().parseHex(blobId));
+        return hex(md.digest()) + "-1";
     }
 
     public static MessageDigest md5() {

@@ -80,4 +80,21 @@ class PipelinedMd5Test {
         assertThrows(IllegalStateException.class, md5::digest);
         assertThrows(IllegalStateException.class, () -> md5.update(new byte[1], 0, 1));
     }
+
+    @Test
+    @DisplayName("with a limit: the MD5 of a stream up to it, none (null) for a longer one")
+    void limit() throws Exception {
+        byte[] b = data(3 * SLOT);
+        PipelinedMd5 at = new PipelinedMd5();
+        at.limit(b.length);
+        for (int off = 0; off < b.length; off += 4096) at.update(b, off, Math.min(4096, b.length - off));
+        assertArrayEquals(expected(b), at.digest());
+        PipelinedMd5 past = new PipelinedMd5();
+        past.limit(b.length - 1);
+        for (int off = 0; off < b.length; off += 4096) past.update(b, off, Math.min(4096, b.length - off));
+        assertEquals(null, past.digest());
+        PipelinedMd5 late = new PipelinedMd5();
+        late.update(b, 0, 1);
+        assertThrows(IllegalStateException.class, () -> late.limit(10));
+    }
 }
