@@ -511,9 +511,13 @@ final class EmbeddedOss implements Oss {
 
     private static final int COPY_ATTEMPTS = 5;
 
-    /** The source of a copy onto itself changed between read and publish. */
-    private static final class SourceChanged extends RuntimeException {
-        SourceChanged() { super(null, null, false, false); }
+    /**
+     * The source of a copy onto itself changed between read and publish. An OssException: the meta store treats it as
+     * a rejection before any change (nothing to undo); any other exception rolls back every change not yet durable,
+     * in grouped mode other writers' published changes too.
+     */
+    private static final class SourceChanged extends OssException {
+        SourceChanged() { super(409, "ConcurrentModification", "the object changed during the copy"); }
     }
 
     private ObjectMeta copyOnce(String srcBucket, String srcKey, String dstBucket, String dstKey, RequestHeaders h,
