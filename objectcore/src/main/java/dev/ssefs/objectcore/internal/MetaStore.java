@@ -50,40 +50,46 @@ public final class MetaStore implements AutoCloseable {
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
     private final JournaledVolume.Channels channels;
-    /** Grouped mode: makes the blobs that applied changes reference durable; runs before every durable commit. */
-    private final Runnable beforeDurableCommit;
+    /**
+     * Grouped mode: takes the blobs published since the last durable commit and returns the task that forces them;
+     * taken with the commit's pages (under the commit lock), forced before those are written (outside it).
+     */
+    private final java.util.function.Supplier<Runnable> takeUndurableBlobs;
+    /** Counts rollbacks, so that a grouped commit that failed outside the lock knows whether one undid its changes. */
+    private long rollbacks;
     /** Serialises whole {@link #sync} calls, so no commit overtakes another caller's blob forcing. */
     private final ReentrantLock syncLock = new ReentrantLock();
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
-        this(file, grouped, deleteBlobs, () -> { }, JournaledVolume.Channels.DEFAULT);
+        this(file, grouped, deleteBlobs, () -> () -> { }, JournaledVolume.Channels.DEFAULT);
     }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
                      JournaledVolume.Channels channels) {
-        this(file, grouped, deleteBlobs, () -> { }, channels);
+        this(file, grouped, deleteBlobs, () -> () -> { }, channels);
     }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
-                     Runnable beforeDurableCommit) {
-        this(file, grouped, deleteBlobs, beforeDurableCommit, JournaledVolume.Channels.DEFAULT);
+                     java.util.function.Supplier<Runnable> takeUndurableBlobs) {
+        this(file, grouped, deleteBlobs, takeUndurableBlobs, JournaledVolume.Channels.DEFAULT);
     }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
-     * @param beforeDurableCommit forces the blobs published since the last durable commit (grouped mode)
+     * @param takeUndurableBlobs takes the blobs published since the last durable commit and returns what forces
+     *                    them (grouped mode; see Versions#takePending)
      * @param channels    opens meta.db's files (tests inject I/O faults)
      */
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
-                     Runnable beforeDurableCommit, JournaledVolume.Channels channels) {
+                     java.util.function.Supplier<Runnable> takeUndurableBlobs, JournaledVolume.Channels channels) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
-        this.beforeDurableCommit = beforeDurableCommit;
+        this.takeUndurableBlobs = takeUndurableBlobs;
         this.channels = channels;
         openDb(null);
         restrictPermissions(file);
@@ -145,6 +151,7 @@ public final class MetaStore implements AutoCloseable {
     }
 
     private void rollback() {
+        rollbacks++;
         JournaledVolume v = volume;
         boolean reopen = v.rollbackOrRelease();
         try {
@@ -225,30 +232,74 @@ public final class MetaStore implements AutoCloseable {
         }
     }
 
-    /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
+    /**
+     * Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. Only the
+     * capture of the commit runs under the commit lock (the volume's dirty pages as a snapshot, and the blobs they may
+     * reference); forcing those blobs, then the journal and its fsyncs, run after it, while writers go on. If that
+     * part fails nothing of the commit is durable: its changes stay applied, to go with the next commit (unless a
+     * rollback has dropped them meanwhile), and its freed blobs stay.
+     */
     public void sync() {
         List<String> frees;
         syncLock.lock();
         try {
-            // the blobs published so far are forced outside the commit lock (writers go on meanwhile); those published
-            // since are forced under it, so the commit never references a blob that is not durable; a few rounds first
-            // so that little is left to force while writers wait
-            for (int round = 0; round < 3; round++) beforeDurableCommit.run();
+            JournaledVolume v;
+            JournaledVolume.Captured captured;
+            Runnable forceBlobs;
+            long generation;
             commitLock.lock();
             try {
                 if (!dirty || db.isClosed()) return;
-                beforeDurableCommit.run();
-                db.commit();
+                v = volume;
+                // every blob the captured state references was queued before the change that published it
+                forceBlobs = takeUndurableBlobs.get();
+                v.captureNextSync();
+                try {
+                    db.commit(); // StoreDirect writes its header checksum, then syncs the volume: a capture
+                    captured = v.takeCaptured();
+                } catch (RuntimeException | Error e) {
+                    try {
+                        forceBlobs.run(); // durable early, or queued again
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
                 dirty = false;
+                // freed blobs stay pending frees (never reclaimed) until the commit that frees them is durable
                 frees = new ArrayList<>(pendingFrees);
-                pendingFrees.clear();
+                generation = rollbacks;
             } finally {
                 commitLock.unlock();
             }
+            try {
+                forceBlobs.run();
+            } catch (RuntimeException | Error e) {
+                v.abortCommit(captured);
+                notDurable(generation);
+                throw e;
+            }
+            try {
+                v.completeCommit(captured);
+            } catch (RuntimeException | Error e) {
+                notDurable(generation);
+                throw e;
+            }
+            frees.forEach(pendingFrees::remove);
         } finally {
             syncLock.unlock();
         }
         if (!frees.isEmpty()) deleteBlobs.accept(frees);
+    }
+
+    /** A captured commit was not durable: its changes (still applied, unless rolled back since) await the next. */
+    private void notDurable(long generation) {
+        commitLock.lock();
+        try {
+            if (generation == rollbacks) dirty = true;
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     /** Freed by a change that is not durable yet: must not be deleted. */
