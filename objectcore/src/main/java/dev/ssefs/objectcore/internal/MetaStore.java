@@ -57,6 +57,48 @@ public final class MetaStore implements AutoCloseable {
     private final java.util.function.Supplier<Runnable> takeUndurableBlobs;
     /** Counts rollbacks, so that a grouped commit that failed outside the lock knows whether one undid its changes. */
     private long rollbacks;
+    /** Index entries as last read or written (getattr, lookup and open each read an entry, often the same one). */
+    private final EntryCache entryCache = new EntryCache(Integer.getInteger("ssefs.metaEntryCache", 16384));
+
+    /**
+     * Index entries (encoded), and absent keys, as the B-tree holds them: MapDB deserialises every key of each B-tree
+     * node on the way down, for every get. Writers (under the commit lock) update an entry right after the B-tree;
+     * a reader caches what it read only if no writer changed anything meanwhile (a generation count, checked under
+     * the cache's monitor), so a cached entry is never older than the B-tree. Cleared on rollback and reopen.
+     */
+    static final class EntryCache {
+        static final byte[] ABSENT = new byte[0];
+        private final java.util.concurrent.ConcurrentHashMap<String, byte[]> entries = new java.util.concurrent.ConcurrentHashMap<>();
+        private final int max;
+        private volatile long generation;
+
+        EntryCache(int max) { this.max = max; }
+
+        /** The cached entry: null when unknown, {@link #ABSENT} when known to be missing. */
+        byte[] get(String key) { return max <= 0 ? null : entries.get(key); }
+
+        long generation() { return generation; }
+
+        /** A reader's result, read in {@code readGeneration}: kept only if nothing changed since. */
+        synchronized void offer(String key, byte[] value, long readGeneration) {
+            if (max <= 0 || readGeneration != generation) return;
+            if (entries.size() >= max) entries.clear(); // simple bound; a full scan of the index is not cached anyway
+            entries.put(key, value == null ? ABSENT : value);
+        }
+
+        /** A writer changed {@code key} to {@code value} (null: removed) in the B-tree. */
+        synchronized void changed(String key, byte[] value) {
+            generation++;
+            if (max <= 0) return;
+            if (entries.size() >= max) entries.clear();
+            entries.put(key, value == null ? ABSENT : value);
+        }
+
+        synchronized void clear() {
+            generation++;
+            entries.clear();
+        }
+    }
     /** Serialises whole {@link #sync} calls, so no commit overtakes another caller's blob forcing. */
     private final ReentrantLock syncLock = new ReentrantLock();
 
@@ -123,6 +165,7 @@ public final class MetaStore implements AutoCloseable {
         }
         volume = v;
         db = made;
+        entryCache.clear();
         buckets = db.hashMap("buckets", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         objects = db.treeMap("objects", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -152,6 +195,7 @@ public final class MetaStore implements AutoCloseable {
 
     private void rollback() {
         rollbacks++;
+        entryCache.clear();
         JournaledVolume v = volume;
         boolean reopen = v.rollbackOrRelease();
         try {
@@ -329,13 +373,24 @@ public final class MetaStore implements AutoCloseable {
 
     public ObjectRecord object(String bucket, String key) {
         ensureOpen();
-        byte[] b = objects.get(indexKey(bucket, key));
+        String ik = indexKey(bucket, key);
+        byte[] b = entryCache.get(ik);
+        if (b == null) {
+            long generation = entryCache.generation();
+            b = objects.get(ik);
+            entryCache.offer(ik, b, generation);
+        } else if (b == EntryCache.ABSENT) {
+            b = null;
+        }
         return b == null ? null : ObjectRecord.decode(b);
     }
 
     /** Publishes {@code r} (whose blob must already be durable) and frees the blob it replaces. */
     public void putObject(Tx tx, String bucket, String key, ObjectRecord r) {
-        byte[] old = objects.put(indexKey(bucket, key), r.encode());
+        String ik = indexKey(bucket, key);
+        byte[] enc = r.encode();
+        byte[] old = objects.put(ik, enc);
+        entryCache.changed(ik, enc);
         liveBlobs.add(r.blobId());
         if (old != null) {
             String oldBlob = ObjectRecord.decode(old).blobId();
@@ -345,11 +400,16 @@ public final class MetaStore implements AutoCloseable {
 
     /** Replaces the index entry only (metadata change, same blob). */
     public void putObjectMetadata(String bucket, String key, ObjectRecord r) {
-        objects.put(indexKey(bucket, key), r.encode());
+        String ik = indexKey(bucket, key);
+        byte[] enc = r.encode();
+        objects.put(ik, enc);
+        entryCache.changed(ik, enc);
     }
 
     public ObjectRecord removeObject(Tx tx, String bucket, String key) {
-        byte[] old = objects.remove(indexKey(bucket, key));
+        String ik = indexKey(bucket, key);
+        byte[] old = objects.remove(ik);
+        entryCache.changed(ik, null);
         if (old == null) return null;
         ObjectRecord r = ObjectRecord.decode(old);
         tx.freeBlob(r.blobId());
@@ -358,9 +418,13 @@ public final class MetaStore implements AutoCloseable {
 
     /** Moves an index entry without touching its blob. */
     public void moveObject(Tx tx, String bucket, String from, String to) {
-        byte[] rec = objects.remove(indexKey(bucket, from));
+        String fromKey = indexKey(bucket, from);
+        byte[] rec = objects.remove(fromKey);
+        entryCache.changed(fromKey, null);
         if (rec == null) return;
-        byte[] old = objects.put(indexKey(bucket, to), rec);
+        String toKey = indexKey(bucket, to);
+        byte[] old = objects.put(toKey, rec);
+        entryCache.changed(toKey, rec);
         if (old != null) tx.freeBlob(ObjectRecord.decode(old).blobId());
     }
 
