@@ -148,7 +148,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         Versions versions = new Versions(blobs);
         if (grouped) versions.deferDurability();
         MetaStore m = new MetaStore(dataDir.resolve("meta.db"), grouped, ids -> deleteQuietly(forDeletes.get(), ids),
-                versions::forcePending, metaChannels);
+                versions::takePending, metaChannels);
         try {
             return new EmbeddedObjectStore(m, versions, kms, clock, options);
         } catch (RuntimeException e) {

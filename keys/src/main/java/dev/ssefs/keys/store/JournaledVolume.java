@@ -46,6 +46,16 @@ import java.util.zip.CRC32C;
  * when the commit is <em>not</em> durable: then the caller rolls back ({@link #rollback()}) and nothing of it survives.
  * The one exception, a journal that was written but could neither be forced nor deleted, marks the volume
  * {@link #isFailed() failed}: only reopening (which lets the journal decide) tells whether it committed.
+ * <p>
+ * <b>Captured commits.</b> A store's commit runs under the store's lock, and its fsyncs would keep every writer
+ * waiting. After {@link #captureNextSync()}, the next {@code sync()} only takes the dirty pages as an immutable
+ * snapshot ({@link Captured}) and returns; writes go on into new dirty pages meanwhile (a page written again is a
+ * copy of its snapshot page), and reads see the snapshot pages until the main file holds them.
+ * {@link #completeCommit} then does the journal, fsyncs and apply outside the store's lock, with the same outcomes
+ * as {@code sync()}: it returns once the snapshot's commit is durable, or throws when it is not, and then the snapshot
+ * pages are dirty again (under any newer writes), to go with the next commit; {@link #abortCommit} does the same
+ * without writing. While a captured commit is open, whatever needs the last commit known ({@code sync()},
+ * {@link #discard()}, {@link #rollback()}, {@link #release()}, {@link #truncate}) waits for it to end.
  */
 public final class JournaledVolume extends Volume {
     public static final int PAGE = 4096;
@@ -70,8 +80,28 @@ public final class JournaledVolume extends Volume {
     private final FileChannel main;
     private final FileLock fileLock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    /** Page number -> page content, for pages written since the last sync. Guarded by lock. */
-    private final TreeMap<Long, byte[]> dirty = new TreeMap<>();
+    /**
+     * One permit: held by a commit from its capture to its end (a captured one may end on another thread, hence no
+     * lock), and by whatever must not overlap one. Always taken before {@link #lock}, never while holding it; the
+     * thread that captured a commit must end it before it calls any of those.
+     */
+    private final CommitGate commitInFlight = new CommitGate();
+
+    private static final class CommitGate {
+        private final java.util.concurrent.Semaphore permit = new java.util.concurrent.Semaphore(1);
+
+        void lock() { permit.acquireUninterruptibly(); }
+
+        void unlock() { permit.release(); }
+    }
+    /** Page number -> page content, for pages written since the last sync (or capture). Guarded by lock. */
+    private TreeMap<Long, byte[]> dirty = new TreeMap<>();
+    /** The pages of a captured commit not yet durable; immutable; read before {@link #pending}. Guarded by lock. */
+    private TreeMap<Long, byte[]> committing;
+    /** Set by {@link #captureNextSync()}: the next sync() captures instead of writing. */
+    private boolean captureNext;
+    /** What that sync() captured, until {@link #takeCaptured()}. */
+    private Captured captured;
     /**
      * Pages of a durable commit (its journal is forced) that the main file may not hold yet because applying them
      * failed; applied before the next commit. Guarded by lock.
@@ -245,6 +275,8 @@ public final class JournaledVolume extends Volume {
 
     /** Drops every write since the last sync; later writes are ignored and close() writes nothing. */
     public void discard() {
+        // the last commit must be known: a captured one in flight becomes durable or not first
+        commitInFlight.lock();
         lock.writeLock().lock();
         try {
             dirty.clear();
@@ -252,6 +284,7 @@ public final class JournaledVolume extends Volume {
             discarded = true;
         } finally {
             lock.writeLock().unlock();
+            commitInFlight.unlock();
         }
     }
 
@@ -282,6 +315,7 @@ public final class JournaledVolume extends Volume {
 
     /** After {@link #rollback()} and the old store's close(): the volume accepts writes again. */
     public void reuse() {
+        commitInFlight.lock();
         lock.writeLock().lock();
         try {
             if (closed) throw new IllegalStateException(file + " is closed");
@@ -291,6 +325,7 @@ public final class JournaledVolume extends Volume {
             rolledBack = false;
         } finally {
             lock.writeLock().unlock();
+            commitInFlight.unlock();
         }
     }
 
@@ -312,6 +347,7 @@ public final class JournaledVolume extends Volume {
 
     /** Closes the file without writing anything (the journal on disk, if any, is replayed on the next open). */
     public void release() {
+        commitInFlight.lock();
         lock.writeLock().lock();
         try {
             dirty.clear();
@@ -323,6 +359,7 @@ public final class JournaledVolume extends Volume {
             }
         } finally {
             lock.writeLock().unlock();
+            commitInFlight.unlock();
         }
     }
 
@@ -331,7 +368,8 @@ public final class JournaledVolume extends Volume {
     private byte[] pageForWrite(long no) {
         byte[] p = dirty.get(no);
         if (p == null) {
-            byte[] committed = pending.get(no);
+            byte[] committed = committing == null ? null : committing.get(no);
+            if (committed == null) committed = pending.get(no);
             p = (committed != null ? committed : cleanPage(no)).clone();
             dirty.put(no, p);
         }
@@ -381,6 +419,7 @@ public final class JournaledVolume extends Volume {
             int in = (int) (offset % PAGE);
             int n = Math.min(len, PAGE - in);
             byte[] p = dirty.get(no);
+            if (p == null && committing != null) p = committing.get(no);
             if (p == null) p = pending.get(no);
             if (p == null) p = cleanPage(no);
             System.arraycopy(p, in, dst, dstPos, n);
@@ -404,6 +443,7 @@ public final class JournaledVolume extends Volume {
 
     @Override
     public void truncate(long newSize) {
+        commitInFlight.lock();
         lock.writeLock().lock();
         try {
             size = newSize;
@@ -411,6 +451,7 @@ public final class JournaledVolume extends Volume {
             clean.clear();
         } finally {
             lock.writeLock().unlock();
+            commitInFlight.unlock();
         }
     }
 
@@ -493,28 +534,155 @@ public final class JournaledVolume extends Volume {
      */
     @Override
     public void sync() {
-        if (discarded || closed) return;
+        if (captureNext) {
+            captureNext = false;
+            captured = capture();
+            return;
+        }
+        commitInFlight.lock();
+        try {
+            if (discarded || closed) return;
+            Captured c = capture0();
+            if (c != null) complete(c);
+        } finally {
+            commitInFlight.unlock();
+        }
+    }
+
+    /**
+     * A commit's pages, captured by a {@code sync()} after {@link #captureNextSync()}; made durable by
+     * {@link #completeCommit} or given back by {@link #abortCommit}. Empty when there was nothing to commit.
+     */
+    public static final class Captured {
+        private final JournaledVolume volume;
+        private final List<Map.Entry<Long, byte[]>> pages;
+        private final long size;
+        private boolean ended;
+
+        private Captured(JournaledVolume volume, List<Map.Entry<Long, byte[]>> pages, long size) {
+            this.volume = volume;
+            this.pages = pages;
+            this.size = size;
+        }
+
+        /** Whether there is nothing to write (the volume held no change). */
+        public boolean isEmpty() { return pages == null; }
+    }
+
+    /**
+     * Makes the next {@code sync()} (the one a store's commit calls, under the store's lock) capture the dirty pages
+     * instead of writing them; take them with {@link #takeCaptured()}. The caller must hold the store's lock (no
+     * writer may run) from here to {@link #takeCaptured()}.
+     */
+    public void captureNextSync() {
+        captureNext = true;
+        captured = null;
+    }
+
+    /**
+     * What the last {@code sync()} captured; the commit stays open (see the class comment) until
+     * {@link #completeCommit} or {@link #abortCommit}. @throws IllegalStateException if no sync() ran since
+     * {@link #captureNextSync()} (the store wrote nothing, or was closed)
+     */
+    public Captured takeCaptured() {
+        captureNext = false;
+        Captured c = captured;
+        captured = null;
+        if (c == null) throw new IllegalStateException("no sync of " + file + " was captured");
+        return c;
+    }
+
+    private Captured capture() {
+        commitInFlight.lock(); // released when the captured commit ends
+        boolean open = false;
+        try {
+            Captured c = discarded || closed ? null : capture0();
+            if (c == null) return new Captured(this, null, 0);
+            open = true;
+            return c;
+        } finally {
+            if (!open) commitInFlight.unlock();
+        }
+    }
+
+    /** Moves the dirty pages to {@link #committing}; null when nothing changed. Holds commitInFlight. */
+    private Captured capture0() {
         if (failed) throw new IllegalStateException("an earlier commit of " + file + " failed with an unknown outcome;"
                 + " close and reopen it");
-        // a durable commit whose apply failed goes first: the journal file is reused by the next commit
-        if (hasPending) applyPending();
-        List<Map.Entry<Long, byte[]>> pages;
-        long newSize;
-        lock.readLock().lock();
+        lock.writeLock().lock();
         try {
-            if (dirty.isEmpty() && size == committedSize) return;
-            pages = new ArrayList<>(dirty.entrySet());
-            newSize = size;
+            if (dirty.isEmpty() && size == committedSize) return null;
+            committing = dirty;
+            dirty = new TreeMap<>();
+            return new Captured(this, new ArrayList<>(committing.entrySet()), size);
         } finally {
-            lock.readLock().unlock();
+            lock.writeLock().unlock();
         }
-        writeJournal(pages, newSize);
+    }
+
+    /**
+     * Writes a captured commit: journal (forced), main file (forced), journal deleted, as {@code sync()} does; called
+     * without the store's lock (writers go on). Returns once the commit is durable (a failed apply is retried later, as
+     * in sync()). @throws UncheckedIOException if it is not durable: then the captured pages are dirty again, to be
+     * committed with the next commit (or dropped by a rollback)
+     */
+    public void completeCommit(Captured c) {
+        if (c.volume != this) throw new IllegalArgumentException("a commit of another volume");
+        if (c.ended) throw new IllegalStateException("this commit of " + file + " has ended");
+        if (c.isEmpty()) {
+            c.ended = true;
+            return;
+        }
+        try {
+            complete(c);
+        } finally {
+            c.ended = true;
+            commitInFlight.unlock();
+        }
+    }
+
+    /** Ends a captured commit without writing it: its pages are dirty again (under any newer writes). */
+    public void abortCommit(Captured c) {
+        if (c.volume != this) throw new IllegalArgumentException("a commit of another volume");
+        if (c.ended) return;
+        c.ended = true;
+        if (c.isEmpty()) return;
+        try {
+            giveBack();
+        } finally {
+            commitInFlight.unlock();
+        }
+    }
+
+    /** A commit that is not durable: its pages rejoin the dirty ones; a page written since is newer and stays. */
+    private void giveBack() {
+        lock.writeLock().lock();
+        try {
+            if (committing != null) {
+                for (Map.Entry<Long, byte[]> e : committing.entrySet()) dirty.putIfAbsent(e.getKey(), e.getValue());
+                committing = null;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The commit proper; holds commitInFlight, and {@link #committing} holds the pages. */
+    private void complete(Captured c) {
+        try {
+            // a durable commit whose apply failed goes first: the journal file is reused by the next commit
+            if (hasPending) applyPending();
+            writeJournal(c.pages, c.size);
+        } catch (RuntimeException e) {
+            giveBack();
+            throw e;
+        }
         // decided: the commit is durable from here on, whatever happens next
         lock.writeLock().lock();
         try {
-            for (Map.Entry<Long, byte[]> e : pages) pending.put(e.getKey(), e.getValue());
-            dirty.clear();
-            committedSize = newSize;
+            for (Map.Entry<Long, byte[]> e : c.pages) pending.put(e.getKey(), e.getValue());
+            committing = null;
+            committedSize = c.size;
             hasPending = true;
         } finally {
             lock.writeLock().unlock();
@@ -559,10 +727,19 @@ public final class JournaledVolume extends Volume {
 
     /** Writes the durable pending pages into the main file, forces it, deletes the journal. */
     private void applyPending() {
+        // only the committing thread (holding commitInFlight) changes pending and committedSize: a copy taken under the
+        // lock stays exact, and the I/O runs without it, so that writers are not held up by the fsyncs
+        List<Map.Entry<Long, byte[]>> pages;
+        long target;
         lock.readLock().lock();
         try {
-            long target = committedSize;
-            for (Map.Entry<Long, byte[]> e : pending.entrySet()) {
+            pages = new ArrayList<>(pending.entrySet());
+            target = committedSize;
+        } finally {
+            lock.readLock().unlock();
+        }
+        try {
+            for (Map.Entry<Long, byte[]> e : pages) {
                 long pos = e.getKey() * PAGE;
                 int n = (int) Math.min(PAGE, Math.max(0, target - pos));
                 if (n > 0) writeFully(main, ByteBuffer.wrap(e.getValue(), 0, n), pos);
@@ -578,8 +755,6 @@ public final class JournaledVolume extends Volume {
             forceDirectory(dir(), channels);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot apply the committed journal of " + file + ": " + e.getMessage(), e);
-        } finally {
-            lock.readLock().unlock();
         }
         lock.writeLock().lock();
         try {

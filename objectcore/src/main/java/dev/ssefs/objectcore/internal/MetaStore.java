@@ -50,40 +50,88 @@ public final class MetaStore implements AutoCloseable {
     private final java.util.Set<String> pendingFrees = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.function.Consumer<List<String>> deleteBlobs;
     private final JournaledVolume.Channels channels;
-    /** Grouped mode: makes the blobs that applied changes reference durable; runs before every durable commit. */
-    private final Runnable beforeDurableCommit;
+    /**
+     * Grouped mode: takes the blobs published since the last durable commit and returns the task that forces them;
+     * taken with the commit's pages (under the commit lock), forced before those are written (outside it).
+     */
+    private final java.util.function.Supplier<Runnable> takeUndurableBlobs;
+    /** Counts rollbacks, so that a grouped commit that failed outside the lock knows whether one undid its changes. */
+    private long rollbacks;
+    /** Index entries as last read or written (getattr, lookup and open each read an entry, often the same one). */
+    private final EntryCache entryCache = new EntryCache(Integer.getInteger("ssefs.metaEntryCache", 16384));
+
+    /**
+     * Index entries (encoded), and absent keys, as the B-tree holds them: MapDB deserialises every key of each B-tree
+     * node on the way down, for every get. Writers (under the commit lock) update an entry right after the B-tree;
+     * a reader caches what it read only if no writer changed anything meanwhile (a generation count, checked under
+     * the cache's monitor), so a cached entry is never older than the B-tree. Cleared on rollback and reopen.
+     */
+    static final class EntryCache {
+        static final byte[] ABSENT = new byte[0];
+        private final java.util.concurrent.ConcurrentHashMap<String, byte[]> entries = new java.util.concurrent.ConcurrentHashMap<>();
+        private final int max;
+        private volatile long generation;
+
+        EntryCache(int max) { this.max = max; }
+
+        /** The cached entry: null when unknown, {@link #ABSENT} when known to be missing. */
+        byte[] get(String key) { return max <= 0 ? null : entries.get(key); }
+
+        long generation() { return generation; }
+
+        /** A reader's result, read in {@code readGeneration}: kept only if nothing changed since. */
+        synchronized void offer(String key, byte[] value, long readGeneration) {
+            if (max <= 0 || readGeneration != generation) return;
+            if (entries.size() >= max) entries.clear(); // simple bound; a full scan of the index is not cached anyway
+            entries.put(key, value == null ? ABSENT : value);
+        }
+
+        /** A writer changed {@code key} to {@code value} (null: removed) in the B-tree. */
+        synchronized void changed(String key, byte[] value) {
+            generation++;
+            if (max <= 0) return;
+            if (entries.size() >= max) entries.clear();
+            entries.put(key, value == null ? ABSENT : value);
+        }
+
+        synchronized void clear() {
+            generation++;
+            entries.clear();
+        }
+    }
     /** Serialises whole {@link #sync} calls, so no commit overtakes another caller's blob forcing. */
     private final ReentrantLock syncLock = new ReentrantLock();
 
     public MetaStore(Path file) { this(file, false, ids -> { }); }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs) {
-        this(file, grouped, deleteBlobs, () -> { }, JournaledVolume.Channels.DEFAULT);
+        this(file, grouped, deleteBlobs, () -> () -> { }, JournaledVolume.Channels.DEFAULT);
     }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
                      JournaledVolume.Channels channels) {
-        this(file, grouped, deleteBlobs, () -> { }, channels);
+        this(file, grouped, deleteBlobs, () -> () -> { }, channels);
     }
 
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
-                     Runnable beforeDurableCommit) {
-        this(file, grouped, deleteBlobs, beforeDurableCommit, JournaledVolume.Channels.DEFAULT);
+                     java.util.function.Supplier<Runnable> takeUndurableBlobs) {
+        this(file, grouped, deleteBlobs, takeUndurableBlobs, JournaledVolume.Channels.DEFAULT);
     }
 
     /**
      * @param grouped     commit lazily: {@link #commit} applies a change and returns; {@link #sync} makes all applied
      *                    changes durable in one MapDB commit and then hands the blobs they freed to {@code deleteBlobs}
      * @param deleteBlobs deletes blobs freed by a durable commit (grouped mode)
-     * @param beforeDurableCommit forces the blobs published since the last durable commit (grouped mode)
+     * @param takeUndurableBlobs takes the blobs published since the last durable commit and returns what forces
+     *                    them (grouped mode; see Versions#takePending)
      * @param channels    opens meta.db's files (tests inject I/O faults)
      */
     public MetaStore(Path file, boolean grouped, java.util.function.Consumer<List<String>> deleteBlobs,
-                     Runnable beforeDurableCommit, JournaledVolume.Channels channels) {
+                     java.util.function.Supplier<Runnable> takeUndurableBlobs, JournaledVolume.Channels channels) {
         this.file = file;
         this.grouped = grouped;
         this.deleteBlobs = deleteBlobs;
-        this.beforeDurableCommit = beforeDurableCommit;
+        this.takeUndurableBlobs = takeUndurableBlobs;
         this.channels = channels;
         openDb(null);
         restrictPermissions(file);
@@ -117,6 +165,7 @@ public final class MetaStore implements AutoCloseable {
         }
         volume = v;
         db = made;
+        entryCache.clear();
         buckets = db.hashMap("buckets", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         objects = db.treeMap("objects", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -145,6 +194,8 @@ public final class MetaStore implements AutoCloseable {
     }
 
     private void rollback() {
+        rollbacks++;
+        entryCache.clear();
         JournaledVolume v = volume;
         boolean reopen = v.rollbackOrRelease();
         try {
@@ -225,30 +276,74 @@ public final class MetaStore implements AutoCloseable {
         }
     }
 
-    /** Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. */
+    /**
+     * Grouped mode: makes every applied change durable in one commit, then deletes the blobs they freed. Only the
+     * capture of the commit runs under the commit lock (the volume's dirty pages as a snapshot, and the blobs they may
+     * reference); forcing those blobs, then the journal and its fsyncs, run after it, while writers go on. If that
+     * part fails nothing of the commit is durable: its changes stay applied, to go with the next commit (unless a
+     * rollback has dropped them meanwhile), and its freed blobs stay.
+     */
     public void sync() {
         List<String> frees;
         syncLock.lock();
         try {
-            // the blobs published so far are forced outside the commit lock (writers go on meanwhile); those published
-            // since are forced under it, so the commit never references a blob that is not durable; a few rounds first
-            // so that little is left to force while writers wait
-            for (int round = 0; round < 3; round++) beforeDurableCommit.run();
+            JournaledVolume v;
+            JournaledVolume.Captured captured;
+            Runnable forceBlobs;
+            long generation;
             commitLock.lock();
             try {
                 if (!dirty || db.isClosed()) return;
-                beforeDurableCommit.run();
-                db.commit();
+                v = volume;
+                // every blob the captured state references was queued before the change that published it
+                forceBlobs = takeUndurableBlobs.get();
+                v.captureNextSync();
+                try {
+                    db.commit(); // StoreDirect writes its header checksum, then syncs the volume: a capture
+                    captured = v.takeCaptured();
+                } catch (RuntimeException | Error e) {
+                    try {
+                        forceBlobs.run(); // durable early, or queued again
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
                 dirty = false;
+                // freed blobs stay pending frees (never reclaimed) until the commit that frees them is durable
                 frees = new ArrayList<>(pendingFrees);
-                pendingFrees.clear();
+                generation = rollbacks;
             } finally {
                 commitLock.unlock();
             }
+            try {
+                forceBlobs.run();
+            } catch (RuntimeException | Error e) {
+                v.abortCommit(captured);
+                notDurable(generation);
+                throw e;
+            }
+            try {
+                v.completeCommit(captured);
+            } catch (RuntimeException | Error e) {
+                notDurable(generation);
+                throw e;
+            }
+            frees.forEach(pendingFrees::remove);
         } finally {
             syncLock.unlock();
         }
         if (!frees.isEmpty()) deleteBlobs.accept(frees);
+    }
+
+    /** A captured commit was not durable: its changes (still applied, unless rolled back since) await the next. */
+    private void notDurable(long generation) {
+        commitLock.lock();
+        try {
+            if (generation == rollbacks) dirty = true;
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     /** Freed by a change that is not durable yet: must not be deleted. */
@@ -278,13 +373,24 @@ public final class MetaStore implements AutoCloseable {
 
     public ObjectRecord object(String bucket, String key) {
         ensureOpen();
-        byte[] b = objects.get(indexKey(bucket, key));
+        String ik = indexKey(bucket, key);
+        byte[] b = entryCache.get(ik);
+        if (b == null) {
+            long generation = entryCache.generation();
+            b = objects.get(ik);
+            entryCache.offer(ik, b, generation);
+        } else if (b == EntryCache.ABSENT) {
+            b = null;
+        }
         return b == null ? null : ObjectRecord.decode(b);
     }
 
     /** Publishes {@code r} (whose blob must already be durable) and frees the blob it replaces. */
     public void putObject(Tx tx, String bucket, String key, ObjectRecord r) {
-        byte[] old = objects.put(indexKey(bucket, key), r.encode());
+        String ik = indexKey(bucket, key);
+        byte[] enc = r.encode();
+        byte[] old = objects.put(ik, enc);
+        entryCache.changed(ik, enc);
         liveBlobs.add(r.blobId());
         if (old != null) {
             String oldBlob = ObjectRecord.decode(old).blobId();
@@ -294,11 +400,16 @@ public final class MetaStore implements AutoCloseable {
 
     /** Replaces the index entry only (metadata change, same blob). */
     public void putObjectMetadata(String bucket, String key, ObjectRecord r) {
-        objects.put(indexKey(bucket, key), r.encode());
+        String ik = indexKey(bucket, key);
+        byte[] enc = r.encode();
+        objects.put(ik, enc);
+        entryCache.changed(ik, enc);
     }
 
     public ObjectRecord removeObject(Tx tx, String bucket, String key) {
-        byte[] old = objects.remove(indexKey(bucket, key));
+        String ik = indexKey(bucket, key);
+        byte[] old = objects.remove(ik);
+        entryCache.changed(ik, null);
         if (old == null) return null;
         ObjectRecord r = ObjectRecord.decode(old);
         tx.freeBlob(r.blobId());
@@ -307,9 +418,13 @@ public final class MetaStore implements AutoCloseable {
 
     /** Moves an index entry without touching its blob. */
     public void moveObject(Tx tx, String bucket, String from, String to) {
-        byte[] rec = objects.remove(indexKey(bucket, from));
+        String fromKey = indexKey(bucket, from);
+        byte[] rec = objects.remove(fromKey);
+        entryCache.changed(fromKey, null);
         if (rec == null) return;
-        byte[] old = objects.put(indexKey(bucket, to), rec);
+        String toKey = indexKey(bucket, to);
+        byte[] old = objects.put(toKey, rec);
+        entryCache.changed(toKey, rec);
         if (old != null) tx.freeBlob(ObjectRecord.decode(old).blobId());
     }
 

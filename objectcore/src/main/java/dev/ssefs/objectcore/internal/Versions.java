@@ -54,11 +54,22 @@ public final class Versions {
      * Forces every blob committed so far with deferred durability: their bytes (concurrently), then each directory
      * entry once. On failure the blobs stay pending and the error is thrown, so no metadata commit may follow.
      */
-    public void forcePending() {
+    public void forcePending() { takePending().run(); }
+
+    /**
+     * Takes the blobs committed so far with deferred durability; the returned task forces them as
+     * {@link #forcePending()} does (on failure they are pending again and it throws). Lets a store take them under
+     * its lock, together with the metadata that references them, and force them after releasing it.
+     */
+    public Runnable takePending() {
         java.util.concurrent.ConcurrentLinkedQueue<BlobWriter.Deferred> q = deferred;
-        if (q == null || q.isEmpty()) return;
+        if (q == null || q.isEmpty()) return () -> { };
         java.util.List<BlobWriter.Deferred> batch = new java.util.ArrayList<>();
         for (BlobWriter.Deferred d; (d = q.poll()) != null; ) batch.add(d);
+        return () -> force(q, batch);
+    }
+
+    private static void force(java.util.Queue<BlobWriter.Deferred> q, java.util.List<BlobWriter.Deferred> batch) {
         try {
             // each directory once (a concurrent set): all tasks are awaited, so a skipped one is forced by then
             java.util.Set<Object> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
