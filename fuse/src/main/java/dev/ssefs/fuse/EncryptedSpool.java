@@ -130,34 +130,33 @@ final class EncryptedSpool implements Closeable {
     }
 
     /**
-     * Decrypts the spilled sectors among {@code mask} of page {@code pageIndex} into {@code page} at their offsets;
-     * returns the sectors decrypted (those of {@code mask} that are spilled).
+     * Decrypts the spilled sectors among {@code mask} of page {@code pageIndex} into {@code page} at their offsets
+     * (plus {@code offset}); returns the sectors decrypted (those of {@code mask} that are spilled).
      */
-    synchronized int read(long pageIndex, int mask, byte[] page) throws IOException {
+    synchronized int read(long pageIndex, int mask, byte[] page, int offset) throws IOException {
         SpilledPage sp = pages.get(pageIndex);
         if (sp == null) return 0;
         int found = mask & sp.mask;
-        int s = found == 0 ? SECTORS : Integer.numberOfTrailingZeros(found);
-        while (s < SECTORS) {
-            int end = SectorMask.runEnd(found, s);
-            sealed.clear().limit((end - s) * SEALED);
-            long pos = sectorIndex(pageIndex, s) * SEALED;
-            while (sealed.hasRemaining()) {
-                int n = channel.read(sealed, pos);
-                if (n < 0) throw new IOException("spool file truncated");
-                pos += n;
+        if (found == 0) return 0;
+        // one read from the first to the last sector wanted: holes between them cost a copy, not a system call
+        int first = Integer.numberOfTrailingZeros(found);
+        int end = 32 - Integer.numberOfLeadingZeros(found);
+        sealed.clear().limit((end - first) * SEALED);
+        long pos = sectorIndex(pageIndex, first) * SEALED;
+        while (sealed.hasRemaining()) {
+            int n = channel.read(sealed, pos);
+            if (n < 0) throw new IOException("spool file truncated");
+            pos += n;
+        }
+        for (int i = first; i < end; i++) {
+            if ((found & (1 << i)) == 0) continue;
+            sealed.limit((i - first + 1) * SEALED).position((i - first) * SEALED);
+            init(Cipher.DECRYPT_MODE, sp.nonces[i], sectorIndex(pageIndex, i));
+            try {
+                cipher.doFinal(sealed, ByteBuffer.wrap(page, offset + i * SECTOR, SECTOR));
+            } catch (GeneralSecurityException e) {
+                throw new IOException("spool sector failed authentication", e);
             }
-            for (int i = s; i < end; i++) {
-                sealed.limit((i - s + 1) * SEALED).position((i - s) * SEALED);
-                init(Cipher.DECRYPT_MODE, sp.nonces[i], sectorIndex(pageIndex, i));
-                try {
-                    cipher.doFinal(sealed, ByteBuffer.wrap(page, i * SECTOR, SECTOR));
-                } catch (GeneralSecurityException e) {
-                    throw new IOException("spool sector failed authentication", e);
-                }
-            }
-            int rest = found & ~SectorMask.sectors(0, end);
-            s = rest == 0 ? SECTORS : Integer.numberOfTrailingZeros(rest);
         }
         return found;
     }

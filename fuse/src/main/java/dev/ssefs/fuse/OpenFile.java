@@ -264,17 +264,10 @@ final class OpenFile {
         }
     }
 
-    /** Page {@code idx} of the current content, {@code len} bytes, for a commit: staged sectors over the base. */
-    private ByteBuffer pageContent(long idx, int len, ByteBuffer buf) throws IOException {
-        long start = idx * PageStage.PAGE;
-        if (stage != null) {
-            byte[] whole = stage.wholeMemoryPage(idx);
-            if (whole != null) return ByteBuffer.wrap(whole, 0, len);
-        }
-        buf.clear().limit(len);
-        if (stage != null && stage.contains(idx)) stage.read(idx, 0, len, buf, this::fillUnstaged);
-        else fillUnstaged(start, buf, len);
-        return buf.flip();
+    /** Page {@code idx} of the current content, {@code len} bytes, into {@code out} at {@code off}: staged over base. */
+    private void fillPage(long idx, int len, byte[] out, int off) throws IOException {
+        if (stage != null && stage.contains(idx)) stage.fillPage(idx, len, out, off, this::fillUnstaged);
+        else fillUnstaged(idx * PageStage.PAGE, ByteBuffer.wrap(out, off, len), len);
     }
 
     // ------------------------------------------------------------------ writes
@@ -337,12 +330,7 @@ final class OpenFile {
     private void startStream() throws IOException {
         Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs);
         try {
-            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
-            ByteBuffer buf = ByteBuffer.allocate(PageStage.PAGE);
-            for (long idx = 0; idx < pages; idx++) {
-                int len = (int) Math.min(PageStage.PAGE, size - idx * PageStage.PAGE);
-                w.write(pageContent(idx, len, buf));
-            }
+            CommitPipeline.copy(size, this::fillPage, w);
         } catch (IOException | RuntimeException e) {
             w.close();
             throw e;
@@ -539,13 +527,9 @@ final class OpenFile {
 
     private void writeVersion() throws IOException {
         ObjectMeta meta;
+        if (base != null && baseLimit > 0) reader(); // pinned here, under the write lock, not by the helper thread
         try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs)) {
-            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
-            ByteBuffer buf = ByteBuffer.allocate(PageStage.PAGE);
-            for (long idx = 0; idx < pages; idx++) {
-                int len = (int) Math.min(PageStage.PAGE, size - idx * PageStage.PAGE);
-                w.write(pageContent(idx, len, buf));
-            }
+            CommitPipeline.copy(size, this::fillPage, w);
             meta = w.commit();
         }
         committed(meta);

@@ -103,7 +103,7 @@ final class PageStage implements AutoCloseable {
 
     /** Makes the sectors {@code mask} (not written in memory) of {@code p} hold the file's current content. */
     private void complete(long pageIndex, Page p, int mask, Unstaged unstaged) throws IOException {
-        int fromSpool = spool == null ? 0 : spool.read(pageIndex, mask, p.data);
+        int fromSpool = spool == null ? 0 : spool.read(pageIndex, mask, p.data, 0);
         int rest = mask & ~fromSpool;
         long start = pageIndex * PAGE;
         for (int s = 0; s < SECTORS; s++) {
@@ -159,7 +159,7 @@ final class PageStage implements AutoCloseable {
         if (spilled != 0) {
             synchronized (scratchLock) {
                 if (scratch == null) scratch = new byte[PAGE];
-                spilled = spool.read(pageIndex, spilled, scratch);
+                spilled = spool.read(pageIndex, spilled, scratch, 0);
                 copyRuns(p, inMemory, spilled, scratch, start, inPage, end, dst, unstaged);
             }
         } else {
@@ -184,10 +184,27 @@ final class PageStage implements AutoCloseable {
         }
     }
 
-    /** The memory page's bytes when every sector is written there (for zero-copy commit), else null. */
-    byte[] wholeMemoryPage(long pageIndex) {
+    /**
+     * Puts the first {@code len} bytes of page {@code pageIndex} into {@code out} at {@code off} (with room for a whole
+     * page there), for a commit: the unstaged content once for the whole page (when some sector is not staged), then
+     * the spilled and memory sectors over it.
+     */
+    void fillPage(long pageIndex, int len, byte[] out, int off, Unstaged unstaged) throws IOException {
         Page p = memory.get(pageIndex);
-        return p != null && p.written == SectorMask.ALL ? p.data : null;
+        int inMemory = p == null ? 0 : p.written;
+        int wanted = SectorMask.touched(0, len);
+        int spilled = spool == null ? 0 : spool.mask(pageIndex) & wanted & ~inMemory;
+        if (((inMemory | spilled) & wanted) != wanted) unstaged.fill(pageIndex * PAGE, ByteBuffer.wrap(out, off, len), len);
+        if (spilled != 0) spool.read(pageIndex, spilled, out, off);
+        int s = inMemory == 0 ? SECTORS : Integer.numberOfTrailingZeros(inMemory);
+        while (s < SECTORS) {
+            int end = SectorMask.runEnd(inMemory, s);
+            int from = s * SECTOR;
+            if (from >= len) break;
+            System.arraycopy(p.data, from, out, off + from, Math.min(len, end * SECTOR) - from);
+            int rest = inMemory & ~SectorMask.sectors(0, end);
+            s = rest == 0 ? SECTORS : Integer.numberOfTrailingZeros(rest);
+        }
     }
 
     /**

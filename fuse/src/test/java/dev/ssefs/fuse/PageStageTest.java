@@ -479,5 +479,31 @@ class PageStageTest {
             fs.release(fh);
             assertArrayEquals(expect, oss.data(B, "f"));
         }
+
+        @Test
+        @DisplayName("a large file is assembled on a helper thread: exact content; a failure there keeps the old version and the staged data")
+        void pipelinedCommit() throws IOException {
+            int size = (int) (CommitPipeline.MIN_PIPELINED_PAGES + 9) * P + 777;
+            byte[] before = random(size, 40);
+            put("/big", before);
+            byte[] expect = before.clone();
+            long fh = fs.open("/big", FsCore.O_RDWR);
+            Random r = new Random(41);
+            for (int i = 0; i < 300; i++) {
+                int off = r.nextInt(size / S) * S;
+                byte[] chunk = random(i % 3 == 0 ? 1 + r.nextInt(S) : S, 200 + i);
+                fs.write(fh, off, ByteBuffer.wrap(chunk));
+                if (off + chunk.length > expect.length) expect = Arrays.copyOf(expect, off + chunk.length);
+                System.arraycopy(chunk, 0, expect, off, chunk.length);
+            }
+            oss.disabledKeys.add(InMemoryOss.DEFAULT_CMK); // the base can no longer be read while assembling
+            assertThrows(Exception.class, () -> fs.flush(fh));
+            oss.disabledKeys.clear();
+            assertArrayEquals(before, oss.data(B, "big"), "the failed commit left the previous version");
+            assertEquals(0, oss.openWriters.get(), "the failed writer was discarded");
+            fs.flush(fh);
+            assertArrayEquals(expect, oss.data(B, "big"), "the staged data survived and commits");
+            fs.release(fh);
+        }
     }
 }
