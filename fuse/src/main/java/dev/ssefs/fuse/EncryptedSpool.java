@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,32 +24,54 @@ import static dev.ssefs.fuse.SectorMask.SECTORS;
 /**
  * Spill space for one open file's staged sectors: only the sectors that were written, so spilling a page with one
  * 4 KiB sector written costs 4 KiB, not a page. Each sector is sealed on its own with AES-GCM under a random key that
- * exists only in this object's memory. The nonce is a counter that never repeats under that key (a sector
- * overwritten in place gets a new one), and the sector's position is authenticated as associated data, so a sealed
- * sector moved, or an older copy of it, fails authentication. The file is unlinked right after it is created: a crash
- * leaves nothing behind. Slots are at fixed positions (sector index times the sealed size), so the file is sparse.
+ * exists only in this object's memory. The nonce is a counter that never repeats under that key (a sector spilled
+ * again gets a new one), and the sector's index in the file is authenticated as associated data, so a sealed sector
+ * in the wrong place, or an older copy of it, fails authentication. The file is unlinked right after it is created:
+ * a crash leaves nothing behind.
+ * <p>
+ * Layout: the file is an array of slots of {@link #SEALED} bytes. A batch of sectors (many pages spilled at once) is
+ * appended into consecutive new slots with one write, whatever their positions in the file; a sector spilled again
+ * frees its old slot. Once the file holds twice the live sectors (plus some slack), freed slots are reused instead,
+ * so the spool stays within about twice what is staged.
  */
 final class EncryptedSpool implements Closeable {
     static final int TAG_BYTES = 16;
     static final int SEALED = SECTOR + TAG_BYTES;
     private static final int NONCE_BYTES = 12;
+    /** Sectors sealed into one buffer before it is written. */
+    private static final int BATCH_SECTORS = 64;
+    /** Slots the file may have beyond twice the live sectors before freed slots are reused. */
+    private static final int APPEND_SLACK = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Which sectors of one page are spilled, and the nonce counter each was sealed under. */
+    /** Which sectors of one page are spilled, the slot of each, and the nonce counter it was sealed under. */
     private static final class SpilledPage {
         int mask;
         final long[] nonces = new long[SECTORS];
+        final int[] slots = new int[SECTORS];
     }
+
+    /** A sector sealed into the batch buffer, recorded once the buffer is on disk. */
+    private record Pending(SpilledPage page, long pageIndex, int sector, long nonce) {}
 
     private final FileChannel channel;
     private final SecretKey key;
     private final Cipher cipher;
     private final Map<Long, SpilledPage> pages = new HashMap<>();
-    private final ByteBuffer sealed = ByteBuffer.allocateDirect(SECTORS * SEALED);
+    /** Heap, not direct: the JDK's GCM runs fastest on arrays; the one copy into the kernel is per batch. */
+    private final ByteBuffer sealed = ByteBuffer.allocate(BATCH_SECTORS * SEALED);
+    private final Pending[] pending = new Pending[BATCH_SECTORS];
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(SECTORS * SEALED);
+    private int pendingCount;
     private final byte[] nonce = new byte[NONCE_BYTES];
     private final byte[] aad = new byte[Long.BYTES];
     private long lastNonce;
     private long sectorsSpilled;
+    /** Slots {@code [0, slotCount)} exist in the file; {@code free} lists those no sector uses. */
+    private int slotCount;
+    private int[] free = new int[64];
+    private int freeCount;
+    private long live;
 
     EncryptedSpool(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -69,6 +92,8 @@ final class EncryptedSpool implements Closeable {
 
     private static long sectorIndex(long pageIndex, int sector) { return pageIndex * SECTORS + sector; }
 
+    private static long position(int slot) { return (long) slot * SEALED; }
+
     /** The spilled sectors of page {@code pageIndex} (0 when none). */
     synchronized int mask(long pageIndex) {
         SpilledPage p = pages.get(pageIndex);
@@ -80,52 +105,109 @@ final class EncryptedSpool implements Closeable {
     /** Sectors sealed so far (each spill of a sector counts), for tests and diagnostics. */
     synchronized long sectorsSpilled() { return sectorsSpilled; }
 
+    /** Slots the spool file has (its size in sealed sectors), for tests and diagnostics. */
+    synchronized int slots() { return slotCount; }
+
     /** Forgets every spilled sector of page {@code pageIndex} outside {@code keep}. */
     synchronized void retain(long pageIndex, int keep) {
         SpilledPage p = pages.get(pageIndex);
         if (p == null) return;
-        p.mask &= keep;
+        dropSectors(p, p.mask & ~keep);
         if (p.mask == 0) pages.remove(pageIndex);
     }
 
-    synchronized void removeFrom(long firstPage) { pages.keySet().removeIf(i -> i >= firstPage); }
+    synchronized void removeFrom(long firstPage) {
+        pages.entrySet().removeIf(e -> {
+            if (e.getKey() < firstPage) return false;
+            dropSectors(e.getValue(), e.getValue().mask);
+            return true;
+        });
+    }
 
-    /** Seals the sectors {@code mask} of {@code page} (a whole page's bytes) into their slots of page {@code pageIndex}. */
+    private void dropSectors(SpilledPage p, int drop) {
+        for (int s = 0; s < SECTORS; s++) {
+            if ((drop & (1 << s)) != 0) {
+                freeSlot(p.slots[s]);
+                live--;
+            }
+        }
+        p.mask &= ~drop;
+    }
+
+    private void freeSlot(int slot) {
+        if (freeCount == free.length) free = Arrays.copyOf(free, free.length * 2);
+        free[freeCount++] = slot;
+    }
+
+    /** Seals the sectors {@code mask} of {@code page} (a whole page's bytes) as page {@code pageIndex}'s. */
     synchronized void write(long pageIndex, byte[] page, int mask) throws IOException {
+        add(pageIndex, page, mask);
+        flush();
+    }
+
+    /**
+     * Adds the sectors {@code mask} of {@code page} to the current batch; the batch is written when full and by
+     * {@link #flush()}. A sector counts as spilled only once its batch is on disk: until then, and if the write fails,
+     * its previous copy (if any) stays in force, and the caller keeps the page.
+     */
+    synchronized void add(long pageIndex, byte[] page, int mask) throws IOException {
         if (mask == 0) return;
-        SpilledPage sp = pages.computeIfAbsent(pageIndex, i -> new SpilledPage());
-        try {
-            writeRuns(pageIndex, page, mask, sp);
-        } finally {
-            if (sp.mask == 0) pages.remove(pageIndex);
+        SpilledPage sp = pages.get(pageIndex);
+        if (sp == null) sp = new SpilledPage();
+        for (int s = 0; s < SECTORS; s++) {
+            if ((mask & (1 << s)) == 0) continue;
+            if (pendingCount == BATCH_SECTORS) flush();
+            long n = ++lastNonce;
+            init(Cipher.ENCRYPT_MODE, n, sectorIndex(pageIndex, s));
+            try {
+                cipher.doFinal(page, s * SECTOR, SECTOR, sealed.array(), pendingCount * SEALED);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("spool encryption failed", e);
+            }
+            pending[pendingCount++] = new Pending(sp, pageIndex, s, n);
+            sealed.position(pendingCount * SEALED);
         }
     }
 
-    private void writeRuns(long pageIndex, byte[] page, int mask, SpilledPage sp) throws IOException {
-        int s = Integer.numberOfTrailingZeros(mask);
-        while (s < SECTORS) {
-            int end = SectorMask.runEnd(mask, s);
-            sealed.clear();
-            long[] used = new long[end - s];
-            for (int i = s; i < end; i++) {
-                long n = ++lastNonce;
-                init(Cipher.ENCRYPT_MODE, n, sectorIndex(pageIndex, i));
-                try {
-                    cipher.doFinal(ByteBuffer.wrap(page, i * SECTOR, SECTOR), sealed);
-                } catch (GeneralSecurityException e) {
-                    throw new IOException("spool encryption failed", e);
-                }
-                used[i - s] = n;
-            }
+    /** Writes the current batch: appended in one write while the file is small enough, else into freed slots. */
+    synchronized void flush() throws IOException {
+        if (pendingCount == 0) return;
+        try {
             sealed.flip();
-            long pos = sectorIndex(pageIndex, s) * SEALED;
-            while (sealed.hasRemaining()) pos += channel.write(sealed, pos);
-            // only once on disk: a failed write leaves the previous copies (and their nonces) in force
-            System.arraycopy(used, 0, sp.nonces, s, used.length);
-            sp.mask |= SectorMask.sectors(s, end);
-            sectorsSpilled += end - s;
-            int rest = mask & ~SectorMask.sectors(0, end);
-            s = rest == 0 ? SECTORS : Integer.numberOfTrailingZeros(rest);
+            boolean append = freeCount == 0 || (long) slotCount + pendingCount <= 2 * (live + pendingCount) + APPEND_SLACK;
+            int[] slots = new int[pendingCount];
+            if (append) {
+                for (int i = 0; i < pendingCount; i++) slots[i] = slotCount + i;
+                long pos = position(slotCount);
+                while (sealed.hasRemaining()) pos += channel.write(sealed, pos);
+                slotCount += pendingCount;
+            } else {
+                for (int i = 0; i < pendingCount; i++) {
+                    int slot = freeCount > 0 ? free[--freeCount] : slotCount++;
+                    slots[i] = slot;
+                    sealed.limit((i + 1) * SEALED).position(i * SEALED);
+                    long pos = position(slot);
+                    while (sealed.hasRemaining()) pos += channel.write(sealed, pos);
+                }
+            }
+            // on disk: now the new copies replace the old ones, whose slots are free
+            for (int i = 0; i < pendingCount; i++) {
+                Pending p = pending[i];
+                SpilledPage sp = p.page();
+                int bit = 1 << p.sector();
+                if ((sp.mask & bit) != 0) freeSlot(sp.slots[p.sector()]);
+                else live++;
+                sp.slots[p.sector()] = slots[i];
+                sp.nonces[p.sector()] = p.nonce();
+                sp.mask |= bit;
+                pages.putIfAbsent(p.pageIndex(), sp);
+            }
+            sectorsSpilled += pendingCount;
+        } finally {
+            // a failed write loses the batch (slots it took stay unused); the previous copies stay in force
+            Arrays.fill(pending, 0, pendingCount, null);
+            pendingCount = 0;
+            sealed.clear();
         }
     }
 
@@ -137,26 +219,29 @@ final class EncryptedSpool implements Closeable {
         SpilledPage sp = pages.get(pageIndex);
         if (sp == null) return 0;
         int found = mask & sp.mask;
-        if (found == 0) return 0;
-        // one read from the first to the last sector wanted: holes between them cost a copy, not a system call
-        int first = Integer.numberOfTrailingZeros(found);
-        int end = 32 - Integer.numberOfLeadingZeros(found);
-        sealed.clear().limit((end - first) * SEALED);
-        long pos = sectorIndex(pageIndex, first) * SEALED;
-        while (sealed.hasRemaining()) {
-            int n = channel.read(sealed, pos);
-            if (n < 0) throw new IOException("spool file truncated");
-            pos += n;
-        }
-        for (int i = first; i < end; i++) {
-            if ((found & (1 << i)) == 0) continue;
-            sealed.limit((i - first + 1) * SEALED).position((i - first) * SEALED);
-            init(Cipher.DECRYPT_MODE, sp.nonces[i], sectorIndex(pageIndex, i));
-            try {
-                cipher.doFinal(sealed, ByteBuffer.wrap(page, offset + i * SECTOR, SECTOR));
-            } catch (GeneralSecurityException e) {
-                throw new IOException("spool sector failed authentication", e);
+        int s = found == 0 ? SECTORS : Integer.numberOfTrailingZeros(found);
+        ByteBuffer in = readBuffer;
+        while (s < SECTORS) {
+            // sectors of the page in consecutive slots (spilled together) come in one read
+            int end = s + 1;
+            while (end < SECTORS && (found & (1 << end)) != 0 && sp.slots[end] == sp.slots[end - 1] + 1) end++;
+            in.clear().limit((end - s) * SEALED);
+            long pos = position(sp.slots[s]);
+            while (in.hasRemaining()) {
+                int n = channel.read(in, pos);
+                if (n < 0) throw new IOException("spool file truncated");
+                pos += n;
             }
+            for (int i = s; i < end; i++) {
+                init(Cipher.DECRYPT_MODE, sp.nonces[i], sectorIndex(pageIndex, i));
+                try {
+                    cipher.doFinal(in.array(), (i - s) * SEALED, SEALED, page, offset + i * SECTOR);
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("spool sector failed authentication", e);
+                }
+            }
+            int rest = found & ~SectorMask.sectors(0, end);
+            s = rest == 0 ? SECTORS : Integer.numberOfTrailingZeros(rest);
         }
         return found;
     }
@@ -180,6 +265,7 @@ final class EncryptedSpool implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         pages.clear();
+        pendingCount = 0;
         channel.close();
     }
 }

@@ -39,10 +39,12 @@ final class PageStage implements AutoCloseable {
     }
 
     private final TreeMap<Long, Page> memory = new TreeMap<>();
+    /** Arrays of spilled pages kept for the next new pages (no allocation per write); counted like memory pages. */
+    private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
     private final long memoryBound;
     private final Path spoolDir;
     private final StageBudget budget;
-    /** What this stage has counted against {@link #budget}: the bytes of its memory pages. */
+    /** What this stage has counted against {@link #budget}: the bytes of its memory pages and spare arrays. */
     private long charged;
     private EncryptedSpool spool;
     private final Object scratchLock = new Object();
@@ -60,7 +62,7 @@ final class PageStage implements AutoCloseable {
 
     /** Brings the budget in line with the memory pages held now. */
     private void recharge() {
-        long now = (long) memory.size() * PAGE;
+        long now = (long) (memory.size() + spare.size()) * PAGE;
         if (now != charged) {
             budget.add(now - charged);
             charged = now;
@@ -77,6 +79,9 @@ final class PageStage implements AutoCloseable {
     }
 
     boolean spilled() { return spool != null && !spool.isEmpty(); }
+
+    /** Slots (sealed sectors) the spool file has room for. */
+    int spoolSlots() { return spool == null ? 0 : spool.slots(); }
 
     /** Sectors sealed into the spool so far. */
     long sectorsSpilled() { return spool == null ? 0 : spool.sectorsSpilled(); }
@@ -116,7 +121,8 @@ final class PageStage implements AutoCloseable {
     private Page pageForWrite(long pageIndex) throws IOException {
         Page p = memory.get(pageIndex);
         if (p != null) return p;
-        byte[] recycled = makeRoom();
+        if (spare.isEmpty()) makeRoom();
+        byte[] recycled = spare.poll();
         p = new Page(recycled != null ? recycled : new byte[PAGE]);
         memory.put(pageIndex, p);
         recharge();
@@ -124,21 +130,30 @@ final class PageStage implements AutoCloseable {
     }
 
     /**
-     * Spills pages until one more fits this file's bound and, past the shared budget, until no other page is left:
-     * each file then keeps only the page it is writing. Returns the last victim's array for reuse (its content is
-     * stale, which is fine: only written sectors are ever read).
+     * Makes room for one more page: past this file's bound, spills the lower half of its pages (one batch, appended
+     * to the spool in few writes) and keeps their arrays as spares for the next new pages; past the shared budget,
+     * spills all of them and keeps one array, so that each file then holds only the page it is writing. (A spare's
+     * content is stale, which is fine: only written sectors are ever read.)
      */
-    private byte[] makeRoom() throws IOException {
-        byte[] free = null;
-        while (!memory.isEmpty() && ((long) (memory.size() + 1) * PAGE > memoryBound || budget.wouldExceed(PAGE))) {
-            Map.Entry<Long, Page> victim = memory.firstEntry();
-            if (spool == null) spool = new EncryptedSpool(spoolDir);
-            spool.write(victim.getKey(), victim.getValue().data, victim.getValue().written);
-            memory.remove(victim.getKey());
-            recharge();
-            free = victim.getValue().data;
+    private void makeRoom() throws IOException {
+        boolean overBudget = budget.wouldExceed(PAGE);
+        if (memory.isEmpty() || ((long) (memory.size() + 1) * PAGE <= memoryBound && !overBudget)) return;
+        int victims = overBudget ? memory.size() : Math.max(1, memory.size() / 2);
+        if (spool == null) spool = new EncryptedSpool(spoolDir);
+        java.util.Iterator<Map.Entry<Long, Page>> it = memory.entrySet().iterator();
+        for (int i = 0; i < victims; i++) {
+            Map.Entry<Long, Page> v = it.next();
+            spool.add(v.getKey(), v.getValue().data, v.getValue().written);
         }
-        return free;
+        spool.flush();
+        // only now that they are on disk do the pages leave memory
+        it = memory.entrySet().iterator();
+        for (int i = 0; i < victims; i++) {
+            byte[] data = it.next().getValue().data;
+            it.remove();
+            if (!overBudget || spare.isEmpty()) spare.push(data);
+        }
+        recharge();
     }
 
     /**
@@ -239,6 +254,7 @@ final class PageStage implements AutoCloseable {
 
     void clear() throws IOException {
         memory.clear();
+        spare.clear();
         recharge();
         if (spool != null) {
             spool.close();

@@ -279,6 +279,19 @@ class PageStageTest {
         }
 
         @Test
+        @DisplayName("sectors spilled again and again: freed slots are reused, the spool stays near twice what is staged")
+        void slotsAreReused() throws IOException {
+            try (Staged s = new Staged(random(12 * P, 32), 2L * P)) {
+                for (int round = 0; round < 700; round++) {
+                    for (int page = 0; page < 12; page++) s.write((long) page * P + (round % 3) * S, random(S, round * 12 + page));
+                }
+                assertTrue(s.stage.sectorsSpilled() > 6000, "spilled " + s.stage.sectorsSpilled());
+                assertTrue(s.stage.spoolSlots() <= 2 * 36 + 4096 + 64, "slots " + s.stage.spoolSlots());
+                s.assertContent();
+            }
+        }
+
+        @Test
         @DisplayName("random writes over many pages, spilled and rewritten, read back exactly")
         void randomSpillAndReload() throws IOException {
             try (Staged s = new Staged(random(16 * P, 19), 3L * P)) {
