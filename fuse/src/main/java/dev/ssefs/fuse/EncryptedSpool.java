@@ -173,6 +173,7 @@ final class EncryptedSpool implements Closeable {
     synchronized void flush() throws IOException {
         if (pendingCount == 0) return;
         try {
+            if (slotCount > Integer.MAX_VALUE - 2 * BATCH_SECTORS) throw new IOException("spool full: too many staged sectors");
             sealed.flip();
             boolean append = freeCount == 0 || (long) slotCount + pendingCount <= 2 * (live + pendingCount) + APPEND_SLACK;
             int[] slots = new int[pendingCount];
