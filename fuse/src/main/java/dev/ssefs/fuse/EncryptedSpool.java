@@ -152,8 +152,8 @@ final class EncryptedSpool implements Closeable {
      */
     synchronized void add(long pageIndex, byte[] page, int mask) throws IOException {
         if (mask == 0) return;
-        SpilledPage sp = pages.get(pageIndex);
-        if (sp == null) sp = new SpilledPage();
+        // in the map at once (mask 0 until on disk), so that every add of this page shares it
+        SpilledPage sp = pages.computeIfAbsent(pageIndex, i -> new SpilledPage());
         for (int s = 0; s < SECTORS; s++) {
             if ((mask & (1 << s)) == 0) continue;
             if (pendingCount == BATCH_SECTORS) flush();
@@ -201,11 +201,13 @@ final class EncryptedSpool implements Closeable {
                 sp.slots[p.sector()] = slots[i];
                 sp.nonces[p.sector()] = p.nonce();
                 sp.mask |= bit;
-                pages.putIfAbsent(p.pageIndex(), sp);
             }
             sectorsSpilled += pendingCount;
         } finally {
             // a failed write loses the batch (slots it took stay unused); the previous copies stay in force
+            for (int i = 0; i < pendingCount; i++) {
+                if (pending[i].page().mask == 0) pages.remove(pending[i].pageIndex(), pending[i].page());
+            }
             Arrays.fill(pending, 0, pendingCount, null);
             pendingCount = 0;
             sealed.clear();
