@@ -6,7 +6,6 @@ import dev.ssefs.objectcore.PosixAttributes;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -118,8 +117,8 @@ final class OpenFile {
         int limit = dst.limit();
         dst.limit(dst.position() + want);
         try {
-            if ((stage == null || stage.isEmpty()) && baseLimit >= size) {
-                readBase(pos, dst, want);
+            if (stage == null || stage.isEmpty()) {
+                fillUnstaged(pos, dst, want);
                 return want;
             }
             long p = pos;
@@ -128,12 +127,8 @@ final class OpenFile {
                 long idx = p / PageStage.PAGE;
                 int inPage = (int) (p % PageStage.PAGE);
                 int n = Math.min(want - done, PageStage.PAGE - inPage);
-                if (stage == null || !stage.readInto(idx, inPage, n, dst)) {
-                    long baseEnd = Math.min(baseLimit, p + n);
-                    int fromBase = p < baseEnd ? (int) (baseEnd - p) : 0;
-                    if (fromBase > 0) readBase(p, dst, fromBase);
-                    if (n - fromBase > 0) dst.put(ZEROS, 0, n - fromBase);
-                }
+                if (stage.contains(idx)) stage.read(idx, inPage, n, dst, this::fillUnstaged);
+                else fillUnstaged(p, dst, n);
                 p += n;
                 done += n;
             }
@@ -258,11 +253,21 @@ final class OpenFile {
         }
     }
 
-    private void loadPage(long idx, byte[] page) throws IOException {
-        long start = idx * PageStage.PAGE;
-        int fromBase = (int) Math.max(0, Math.min(PageStage.PAGE, Math.min(baseLimit, size) - start));
-        if (fromBase > 0) readBase(start, ByteBuffer.wrap(page, 0, fromBase), fromBase);
-        // a fresh byte[] is already zero past fromBase
+    /** The content of {@code [pos, pos + n)} where nothing is staged: the base version below its limit, zeros after. */
+    private void fillUnstaged(long pos, ByteBuffer dst, int n) throws IOException {
+        int fromBase = (int) Math.max(0, Math.min(n, baseLimit - pos));
+        if (fromBase > 0) readBase(pos, dst, fromBase);
+        for (int z = n - fromBase; z > 0; ) {
+            int k = Math.min(z, ZEROS.length);
+            dst.put(ZEROS, 0, k);
+            z -= k;
+        }
+    }
+
+    /** Page {@code idx} of the current content, {@code len} bytes, into {@code out} at {@code off}: staged over base. */
+    private void fillPage(long idx, int len, byte[] out, int off) throws IOException {
+        if (stage != null && stage.contains(idx)) stage.fillPage(idx, len, out, off, this::fillUnstaged);
+        else fillUnstaged(idx * PageStage.PAGE, ByteBuffer.wrap(out, off, len), len);
     }
 
     // ------------------------------------------------------------------ writes
@@ -299,8 +304,7 @@ final class OpenFile {
                 long idx = p / PageStage.PAGE;
                 int inPage = (int) (p % PageStage.PAGE);
                 int chunk = Math.min(src.remaining(), PageStage.PAGE - inPage);
-                byte[] page = stage.pageForWrite(idx, this::loadPage);
-                src.get(page, inPage, chunk);
+                stage.write(idx, inPage, src, chunk, this::fillUnstaged);
                 p += chunk;
             }
             if (p > size) size = p;
@@ -326,18 +330,7 @@ final class OpenFile {
     private void startStream() throws IOException {
         Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs, vol.options().md5EtagLimit);
         try {
-            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
-            byte[] scratch = null;
-            for (long idx = 0; idx < pages; idx++) {
-                int len = (int) Math.min(PageStage.PAGE, size - idx * PageStage.PAGE);
-                byte[] page = stage.memoryPage(idx);
-                if (page == null) {
-                    if (scratch == null) scratch = new byte[PageStage.PAGE];
-                    if (!stage.readSpilled(idx, scratch)) Arrays.fill(scratch, (byte) 0);
-                    page = scratch;
-                }
-                w.write(ByteBuffer.wrap(page, 0, len));
-            }
+            CommitPipeline.copy(size, this::fillPage, w);
         } catch (IOException | RuntimeException e) {
             w.close();
             throw e;
@@ -413,7 +406,7 @@ final class OpenFile {
             if (newSize == 0) lostWrite = null; // emptied: what was lost is no longer part of the file
             if (newSize == size && !(newSize == 0 && base != null && baseLimit > 0)) return;
             if (newSize < size) {
-                if (stage != null) stage.truncate(newSize, this::loadPage);
+                if (stage != null) stage.truncate(newSize, this::fillUnstaged);
                 baseLimit = Math.min(baseLimit, newSize);
             }
             size = newSize;
@@ -534,30 +527,9 @@ final class OpenFile {
 
     private void writeVersion() throws IOException {
         ObjectMeta meta;
+        if (base != null && baseLimit > 0) reader(); // pinned here, under the write lock, not by the helper thread
         try (Oss.ObjectWriter w = vol.oss().newWriter(vol.bucket(), key, carryHeaders, attrs, vol.options().md5EtagLimit)) {
-            long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
-            ByteBuffer buf = null;
-            byte[] scratch = null;
-            for (long idx = 0; idx < pages; idx++) {
-                long start = idx * PageStage.PAGE;
-                int len = (int) Math.min(PageStage.PAGE, size - start);
-                byte[] page = stage == null ? null : stage.memoryPage(idx);
-                if (page == null && stage != null) {
-                    if (scratch == null) scratch = new byte[PageStage.PAGE];
-                    if (stage.readSpilled(idx, scratch)) page = scratch;
-                }
-                if (page != null) {
-                    w.write(ByteBuffer.wrap(page, 0, len));
-                    continue;
-                }
-                if (buf == null) buf = ByteBuffer.allocate(PageStage.PAGE);
-                buf.clear().limit(len);
-                int fromBase = (int) Math.max(0, Math.min(len, baseLimit - start));
-                if (fromBase > 0) readBase(start, buf, fromBase);
-                if (len - fromBase > 0) buf.put(ZEROS, 0, len - fromBase);
-                buf.flip();
-                w.write(buf);
-            }
+            CommitPipeline.copy(size, this::fillPage, w);
             meta = w.commit();
         }
         committed(meta);

@@ -36,7 +36,8 @@ public final class StageBudget {
 
     public long used() { return used.get(); }
 
-    boolean exceeded() { return used.get() > limit; }
+    /** True when {@code more} bytes on top of what is used now would go past the limit. */
+    boolean wouldExceed(long more) { return used.get() + more > limit; }
 
     void add(long delta) { used.addAndGet(delta); }
 }
