@@ -93,6 +93,7 @@ public final class MountCommands {
     /** This process becomes the data dir's daemon and serves until its last mount is gone. */
     private static int runDaemon(String bucket, Path mnt, MountOptions options, String principal, Context ctx) throws Exception {
         DaemonLog.configure(System.err, options.debug);
+        startFuseWarmUp();
         Daemon d = Daemon.start(ctx.dataDir(), ctx.store(), ctx.stores(), ctx.runner());
         try {
             d.mount(principal, bucket, mnt, options);
@@ -102,6 +103,23 @@ public final class MountCommands {
         }
         d.runUntilIdle();
         return 0;
+    }
+
+    /**
+     * Loads jnr-fuse and libfuse on another thread (another core) while this one unlocks the key store (Argon2id)
+     * and opens meta.db: the two are independent, and each takes about half a second in a fresh JVM. A failure here
+     * is only logged; the real mount reports it.
+     */
+    private static void startFuseWarmUp() {
+        Thread t = new Thread(() -> {
+            try {
+                dev.ssefs.fuse.SsefsFuse.warmUp();
+            } catch (LinkageError | RuntimeException e) {
+                java.util.logging.Logger.getLogger("ssefs.daemon").fine("FUSE warm-up failed: " + e);
+            }
+        }, "ssefs-fuse-warmup");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Starts the daemon as a detached child and waits until the mount is ready or the child has failed. */
