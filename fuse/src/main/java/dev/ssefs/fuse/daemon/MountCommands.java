@@ -30,6 +30,8 @@ public final class MountCommands {
     public static final String ENV_DAEMON_CHILD = "SSEFS_DAEMON_CHILD";
     /** JVM options of a started daemon (default: a lean heap; the mount is long-lived so C2 stays on). */
     public static final String ENV_DAEMON_JAVA_OPTS = "SSEFS_DAEMON_JAVA_OPTS";
+    /** The class data sharing archive the launcher (mount-scripts/ssefs) made for this jar and JDK, if any. */
+    public static final String ENV_CDS_ARCHIVE = "SSEFS_CDS_ARCHIVE";
     public static final String LOG_NAME = "ssefs.log";
     /**
      * A lean heap (160 MiB, measured: the daemon's peak RSS with 256 MiB was 254-268 MiB in mount-scripts/bench)
@@ -139,6 +141,11 @@ public final class MountCommands {
         cmd.add(javaBinary());
         String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
+        String archive = ctx.env().get(ENV_CDS_ARCHIVE);
+        if (archive != null && !archive.isEmpty() && !opts.contains("SharedArchiveFile") && !opts.contains("-Xshare")
+                && Files.isRegularFile(Path.of(archive))) {
+            cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's archive; the JVM ignores one that does not fit
+        }
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
         cmd.add("-cp");
