@@ -142,9 +142,10 @@ public final class MountCommands {
         String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         String archive = ctx.env().get(ENV_CDS_ARCHIVE);
-        if (archive != null && !archive.isEmpty() && !opts.contains("SharedArchiveFile") && !opts.contains("-Xshare")
+        if (archive != null && !archive.isEmpty() && Runtime.version().feature() < 22 && !opts.contains("SharedArchiveFile") && !opts.contains("-Xshare")
                 && Files.isRegularFile(Path.of(archive))) {
-            cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's archive; the JVM ignores one that does not fit
+            cmd.add("-Xlog:cds*=off"); // the JVM ignores an archive that does not fit: quietly
+            cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's
         }
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
