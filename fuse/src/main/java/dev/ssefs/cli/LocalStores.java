@@ -27,6 +27,9 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     /** Non-null: open the object store with grouped commits (the mount daemon), committed at least this often. */
     private java.time.Duration groupedCommits;
 
+    /** How long after the mount daemon opens the object store its background blob reclamation starts. */
+    static final java.time.Duration DAEMON_RECLAIM_DELAY = java.time.Duration.ofSeconds(Long.getLong("ssefs.reclaimDelaySeconds", 10));
+
     /** @param env where {@code SSEFS_PASSPHRASE} is looked up */
     public LocalStores(GlobalOptions options, Map<String, String> env, Clock clock) {
         this.options = options;
@@ -70,7 +73,9 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
 
     private ObjectStore openObjects(KeyManagement kms) {
         if (groupedCommits != null) {
-            return EmbeddedObjectStore.open(options.dataDir(), kms, clock, EmbeddedObjectStore.Options.grouped(groupedCommits));
+            // the mount daemon: reclamation lists every blob; start-up and the first requests get the disk first
+            return EmbeddedObjectStore.open(options.dataDir(), kms, clock,
+                    EmbeddedObjectStore.Options.grouped(groupedCommits).withReclaimDelay(DAEMON_RECLAIM_DELAY));
         }
         return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
     }
