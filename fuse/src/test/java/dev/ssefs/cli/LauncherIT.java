@@ -471,6 +471,17 @@ class LauncherIT {
         }
 
         @Test
+        @DisplayName("SSEFS_JAVA_OPTS with its own CDS settings: the launcher adds none (a dump cannot stack on it)")
+        void ownSettings() throws Exception {
+            Path own = tree.resolve("own.jsa");
+            assertHelp(treeSsefs(Map.of("SSEFS_JAVA_OPTS", "-XX:+UseSerialGC -XX:ArchiveClassesAtExit=" + own), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+            assertTrue(Files.isRegularFile(own), "the caller's archive was dumped");
+            assertHelp(treeSsefs(Map.of("SSEFS_JAVA_OPTS", "-XX:+UseSerialGC -Xshare:on -XX:SharedArchiveFile=" + own), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+        }
+
+        @Test
         @DisplayName("SSEFS_CDS=0 makes and passes none")
         void off() throws Exception {
             assertHelp(treeSsefs(Map.of("SSEFS_CDS", "0"), "--help"));

@@ -142,7 +142,8 @@ public final class MountCommands {
         String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         String archive = ctx.env().get(ENV_CDS_ARCHIVE);
-        if (archive != null && !archive.isEmpty() && Runtime.version().feature() < 22 && !opts.contains("SharedArchiveFile") && !opts.contains("-Xshare")
+        if (archive != null && !archive.isEmpty() && Runtime.version().feature() < 22 && !opts.contains("SharedArchiveFile") && !opts.contains("ArchiveClassesAtExit")
+                && !opts.contains("AutoCreateSharedArchive")
                 && Files.isRegularFile(Path.of(archive))) {
             cmd.add("-Xlog:cds*=off"); // the JVM ignores an archive that does not fit: quietly
             cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's
