@@ -278,7 +278,7 @@ final class KeyCommands {
             return Map.of();
         }
         try {
-            Map<String, Object> raw = Output.JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
+            Map<String, Object> raw = Output.mapper().readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
             if (raw == null) {
                 throw a.usage("--context must be a JSON object of strings, e.g. '{\"purpose\":\"backup\"}'");
             }

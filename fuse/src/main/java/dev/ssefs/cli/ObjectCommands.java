@@ -278,7 +278,7 @@ final class ObjectCommands {
         String marker = null;
         String base = "oss://" + u.bucket() + "/";
         if (inv.output().json()) {
-            JsonGenerator g = Output.JSON.getFactory().createGenerator(inv.out())
+            JsonGenerator g = Output.mapper().getFactory().createGenerator(inv.out())
                     .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
             g.writeStartObject();

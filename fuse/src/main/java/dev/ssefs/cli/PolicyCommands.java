@@ -95,8 +95,8 @@ final class PolicyCommands {
 
     private static String pretty(String doc) {
         try {
-            JsonNode tree = Output.JSON.readTree(doc);
-            return Output.JSON.writeValueAsString(tree);
+            JsonNode tree = Output.mapper().readTree(doc);
+            return Output.mapper().writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             return doc;
         }

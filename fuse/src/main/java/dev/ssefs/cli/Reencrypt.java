@@ -185,7 +185,7 @@ final class Reencrypt {
             return null;
         }
         try {
-            return Output.JSON.readValue(file.toFile(), new TypeReference<Checkpoint>() {});
+            return Output.mapper().readValue(file.toFile(), new TypeReference<Checkpoint>() {});
         } catch (IOException e) {
             throw new CliFailure("cannot read the reencrypt checkpoint " + file + " (" + e.getMessage()
                     + "); use --restart to start over");
@@ -199,7 +199,7 @@ final class Reencrypt {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
-            Files.write(tmp, Output.JSON.writeValueAsBytes(cp));
+            Files.write(tmp, Output.mapper().writeValueAsBytes(cp));
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

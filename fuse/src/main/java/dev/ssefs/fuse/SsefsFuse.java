@@ -46,6 +46,25 @@ public class SsefsFuse extends FuseStubFS {
         this(core, null);
     }
 
+    /** A throwaway instance that is never mounted: see {@link #warmUp()}. */
+    private SsefsFuse() {
+        this.core = null;
+        this.errors = null;
+        this.caller = null;
+        setOperationFlags();
+    }
+
+    /**
+     * Loads jnr-ffi, libfuse and the native stubs of every callback this class implements (generated classes,
+     * cached per JVM), by building an instance that is never mounted. The daemon runs this on another core while
+     * the key store is unlocked, so that the first mount does not wait for it (about half a second of a cold JVM).
+     *
+     * @throws LinkageError when libfuse cannot be loaded (the real mount then reports it)
+     */
+    public static void warmUp() {
+        new SsefsFuse();
+    }
+
     /** {@code caller} null means the FUSE request context (the real mount). */
     public SsefsFuse(FsCore core, Caller caller) {
         this.core = core;

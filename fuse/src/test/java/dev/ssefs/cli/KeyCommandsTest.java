@@ -57,7 +57,7 @@ class KeyCommandsTest {
         String[] withJson = new String[args.length + 1];
         withJson[0] = "--json";
         System.arraycopy(args, 0, withJson, 1, args.length);
-        return Output.JSON.readTree(ok(withJson).out());
+        return Output.mapper().readTree(ok(withJson).out());
     }
 
     /** Asserts exit 1 and exactly {@code ssefs: CODE: message} on stderr. */
@@ -359,7 +359,7 @@ class KeyCommandsTest {
             ok("policy", "put", "alice", "ro.json");
             JsonNode got = json("policy", "get", "alice");
             assertEquals("alice", got.path("PrincipalName").asText());
-            assertEquals(Output.JSON.readTree(READ_ONLY), Output.JSON.readTree(got.path("PolicyDocument").asText()));
+            assertEquals(Output.mapper().readTree(READ_ONLY), Output.mapper().readTree(got.path("PolicyDocument").asText()));
             assertEquals("alice", json("policy", "list").path("Principals").get(0).asText());
             assertEquals("alice\n", ok("policy", "list").out());
 
@@ -377,7 +377,7 @@ class KeyCommandsTest {
         void fromStdin() throws Exception {
             CliRun.Result r = new CliRun(dir, stores).stdin(READ_ONLY.getBytes()).run("policy", "put", "carol", "-");
             assertEquals(0, r.status(), r.toString());
-            assertEquals(Output.JSON.readTree(READ_ONLY), Output.JSON.readTree(stores.keys().policies().getPolicy("carol").orElseThrow()));
+            assertEquals(Output.mapper().readTree(READ_ONLY), Output.mapper().readTree(stores.keys().policies().getPolicy("carol").orElseThrow()));
         }
 
         @Test

@@ -366,4 +366,126 @@ class LauncherIT {
             assertEquals(0, r.status(), r.toString());
         }
     }
+
+    @Nested
+    @DisplayName("class data sharing: the launcher's archive of the jar's classes")
+    class ClassDataSharing {
+        Path tree;
+        Path jar;
+
+        /** A copy of the launcher and the jar, so that archives made and damaged here are this test's own. */
+        @BeforeEach
+        void copyTree() throws IOException {
+            tree = Files.createTempDirectory(work, "tree");
+            Files.createDirectories(tree.resolve("mount-scripts"));
+            Files.createDirectories(tree.resolve("fuse/target"));
+            Files.copy(launcher, tree.resolve("mount-scripts/ssefs"));
+            jar = tree.resolve("fuse/target/ssefs.jar");
+            Files.copy(launcher.getParent().getParent().resolve("fuse/target/ssefs.jar"), jar);
+        }
+
+        Result treeSsefs(Map<String, String> env, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(tree.resolve("mount-scripts/ssefs").toString()));
+            cmd.addAll(Arrays.asList(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+            pb.environment().remove("SSEFS_CDS");
+            pb.environment().remove("SSEFS_JAVA_OPTS");
+            pb.environment().remove("JAVA_HOME");
+            pb.environment().putAll(env);
+            Path outFile = Files.createTempFile(work, "out", ".txt");
+            Path errFile = Files.createTempFile(work, "err", ".txt");
+            pb.redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("ssefs " + String.join(" ", args) + " did not finish in 120 s");
+            }
+            return new Result(p.exitValue(), Files.readString(outFile), Files.readString(errFile));
+        }
+
+        List<Path> archives() throws IOException {
+            try (var s = Files.list(jar.getParent())) {
+                return s.filter(p -> p.getFileName().toString().endsWith(".jsa")).sorted().toList();
+            }
+        }
+
+        Path onlyArchive() throws IOException {
+            List<Path> a = archives();
+            assertEquals(1, a.size(), a.toString());
+            return a.get(0);
+        }
+
+        void assertHelp(Result r) {
+            assertEquals(0, r.status(), r.toString());
+            assertEquals("", r.err(), r.toString());
+            assertTrue(r.out().startsWith("Usage: ssefs [global options] COMMAND"), r.toString());
+        }
+
+        /** With -Xshare:on the JVM fails unless it can map the archive the launcher passes. */
+        static final Map<String, String> SHARING_REQUIRED = Map.of("SSEFS_JAVA_OPTS", "-Xshare:on -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+
+        @Test
+        @DisplayName("the first run makes it for this jar and JDK, quietly; the next runs map it")
+        void made() throws Exception {
+            assertTrue(archives().isEmpty());
+            assertHelp(treeSsefs(Map.of(), "--help"));
+            Path a = onlyArchive();
+            assertTrue(Files.getLastModifiedTime(a).compareTo(Files.getLastModifiedTime(jar)) > 0, "newer than the jar");
+            assertHelp(treeSsefs(SHARING_REQUIRED, "--help"));
+            assertEquals(List.of(a), archives(), "made once, no temporary files left");
+        }
+
+        @Test
+        @DisplayName("an archive older than the jar (a rebuild) is made again")
+        void stale() throws Exception {
+            assertHelp(treeSsefs(Map.of(), "--help"));
+            Path a = onlyArchive();
+            Files.setLastModifiedTime(a, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+            assertHelp(treeSsefs(SHARING_REQUIRED, "--help"));
+            assertTrue(Files.getLastModifiedTime(onlyArchive()).compareTo(Files.getLastModifiedTime(jar)) > 0, "made again");
+        }
+
+        @Test
+        @DisplayName("an archive of another jar build or a damaged one is ignored by the JVM: same output, no warning")
+        void foreign() throws Exception {
+            assertHelp(treeSsefs(Map.of(), "--help"));
+            Path a = onlyArchive();
+            // the jar changes after the archive was made, but the archive looks newer: the JVM checks and ignores it
+            long now = System.currentTimeMillis();
+            Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(now - 3_600_000));
+            Files.setLastModifiedTime(a, java.nio.file.attribute.FileTime.fromMillis(now));
+            assertHelp(treeSsefs(Map.of(), "--help"));
+            byte[] junk = new byte[1 << 20];
+            new SecureRandom().nextBytes(junk);
+            Files.write(a, junk);
+            assertHelp(treeSsefs(Map.of(), "--help"));
+            assertEquals(List.of(a), archives());
+        }
+
+        @Test
+        @DisplayName("on JDK 22+ (--enable-native-access, which JDK 25's own archive lacks) none is made or passed")
+        void jdk25() throws Exception {
+            assumeTrue(Files.isExecutable(JDK25.resolve("bin/java")), "JDK 25 not installed at " + JDK25);
+            assertHelp(treeSsefs(Map.of("JAVA_HOME", JDK25.toString()), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+        }
+
+        @Test
+        @DisplayName("SSEFS_JAVA_OPTS with its own CDS settings: the launcher adds none (a dump cannot stack on it)")
+        void ownSettings() throws Exception {
+            Path own = tree.resolve("own.jsa");
+            assertHelp(treeSsefs(Map.of("SSEFS_JAVA_OPTS", "-XX:+UseSerialGC -XX:ArchiveClassesAtExit=" + own), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+            assertTrue(Files.isRegularFile(own), "the caller's archive was dumped");
+            assertHelp(treeSsefs(Map.of("SSEFS_JAVA_OPTS", "-XX:+UseSerialGC -Xshare:on -XX:SharedArchiveFile=" + own), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+        }
+
+        @Test
+        @DisplayName("SSEFS_CDS=0 makes and passes none")
+        void off() throws Exception {
+            assertHelp(treeSsefs(Map.of("SSEFS_CDS", "0"), "--help"));
+            assertTrue(archives().isEmpty(), archives().toString());
+        }
+    }
 }

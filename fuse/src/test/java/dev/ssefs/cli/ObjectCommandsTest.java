@@ -53,7 +53,7 @@ class ObjectCommandsTest {
         String[] all = new String[args.length + 1];
         all[0] = "--json";
         System.arraycopy(args, 0, all, 1, args.length);
-        return Output.JSON.readTree(ok(all).out());
+        return Output.mapper().readTree(ok(all).out());
     }
 
     void assertServiceError(String code, String message, String... args) {
@@ -300,7 +300,7 @@ class ObjectCommandsTest {
             CliRun paged = new CliRun(dir, smallPages(stores, 2));
             CliRun.Result r = paged.run("--json", "ls", "oss://bkt");
             assertEquals(0, r.status(), r.toString());
-            JsonNode contents = Output.JSON.readTree(r.out()).path("Contents");
+            JsonNode contents = Output.mapper().readTree(r.out()).path("Contents");
             assertEquals(7, contents.size());
             assertEquals("d/k6", contents.get(6).path("Key").asText());
             String table = paged.run("ls", "oss://bkt/d/").out();
@@ -403,7 +403,7 @@ class ObjectCommandsTest {
             assertFalse(r.out().contains("good.txt"), r.out());
             assertTrue(r.out().endsWith("1 of 2 objects in oss://bkt failed verification\n"), r.out());
             assertEquals("ssefs: verify: 1 of 2 objects failed verification\n", r.err());
-            JsonNode j = Output.JSON.readTree(cli.run("--json", "verify", "oss://bkt").out());
+            JsonNode j = Output.mapper().readTree(cli.run("--json", "verify", "oss://bkt").out());
             assertEquals("oss://bkt/bad.txt", j.path("Failures").get(0).path("Url").asText());
             CliRun.Result cat = cli.run("cat", "oss://bkt/bad.txt");
             assertEquals(1, cat.status());

@@ -78,15 +78,24 @@ public final class Sh {
                 // a process that is just exiting may still add or remove a file (log, journal)
                 if (attempt == 5) throw e;
                 sleep(200);
+            } catch (java.io.UncheckedIOException e) { // the same, met by the walk itself
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 5) throw e;
+                sleep(200);
             }
         }
     }
 
     /** A daemon leaves after its last mount is gone, writing as it closes its stores: wait for it (at most 30 s). */
     private static void awaitDaemonsExit(Path root) throws IOException {
-        List<Path> pidFiles;
-        try (var s = Files.walk(root)) {
-            pidFiles = s.filter(p -> p.getFileName().toString().equals("ssefs.pid")).toList();
+        List<Path> pidFiles = null;
+        for (int attempt = 1; pidFiles == null; attempt++) {
+            try (var s = Files.walk(root)) {
+                pidFiles = s.filter(p -> p.getFileName().toString().equals("ssefs.pid")).toList();
+            } catch (java.io.UncheckedIOException e) {
+                // the walk met a file an exiting daemon just removed (meta.db.journal): walk again
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 5) throw e;
+                sleep(200);
+            }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (Path f : pidFiles) {

@@ -62,16 +62,31 @@ public final class EmbeddedObjectStore implements ObjectStore {
         GROUPED
     }
 
-    /** How the store commits. */
-    public record Options(Durability durability, java.time.Duration commitInterval) {
+    /**
+     * How the store commits, and how long after open the background reclamation of unreferenced blobs starts (it
+     * lists the whole blob store: a mount daemon lets its own start-up, and the first requests, have the disk and
+     * the cores first).
+     */
+    public record Options(Durability durability, java.time.Duration commitInterval, java.time.Duration reclaimDelay) {
+        public Options(Durability durability, java.time.Duration commitInterval) {
+            this(durability, commitInterval, java.time.Duration.ZERO);
+        }
+
+        public Options {
+            if (reclaimDelay.isNegative()) throw new IllegalArgumentException("negative reclaim delay");
+        }
+
         public static Options defaults() { return new Options(Durability.EACH_CHANGE, java.time.Duration.ofMillis(200)); }
 
         public static Options grouped(java.time.Duration interval) { return new Options(Durability.GROUPED, interval); }
+
+        public Options withReclaimDelay(java.time.Duration delay) { return new Options(durability, commitInterval, delay); }
     }
 
     private final java.util.concurrent.ScheduledExecutorService committer;
     private final java.util.concurrent.CompletableFuture<Integer> reclaimed = new java.util.concurrent.CompletableFuture<>();
     private final Thread reclaimer;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closed;
 
     private EmbeddedObjectStore(MetaStore meta, Versions versions, KeyManagement kms, Clock clock, Options options) {
@@ -82,7 +97,15 @@ public final class EmbeddedObjectStore implements ObjectStore {
         this.clock = clock;
         // reclaiming lists the whole blob store: do it in the background so that opening a big store stays O(1)
         versions.startGuard();
-        reclaimer = new Thread(this::reclaim, "ssefs-blob-reclaimer");
+        long delayNanos = options.reclaimDelay().toNanos();
+        reclaimer = new Thread(() -> {
+            if (delayNanos > 0 && awaitClose(delayNanos)) { // closed before it started: the next open reclaims
+                versions.endGuard();
+                reclaimed.complete(0);
+                return;
+            }
+            reclaim();
+        }, "ssefs-blob-reclaimer");
         reclaimer.setDaemon(true);
         reclaimer.setPriority(Thread.MIN_PRIORITY); // background work: foreground requests first
         reclaimer.start();
@@ -203,6 +226,16 @@ public final class EmbeddedObjectStore implements ObjectStore {
         }
     }
 
+    /** Waits up to {@code nanos} for {@link #close()}; true if the store was closed meanwhile. */
+    private boolean awaitClose(long nanos) {
+        try {
+            return closing.await(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
     /**
      * Waits for the background reclamation that {@link #open} started, and returns how many unreferenced blobs it
      * deleted. @throws IllegalStateException if it failed
@@ -267,6 +300,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
     @Override
     public void close() {
         closed = true;
+        closing.countDown();
         if (committer != null) {
             committer.shutdown();
             try {

@@ -197,6 +197,58 @@ class EmbeddedObjectStoreTest {
             }
         }
 
+        private void plantOrphan() throws Exception {
+            var disk = new dev.ssefs.objectcore.blob.FileBlobStore(dir.resolve("blobs"));
+            try (var orphan = disk.create("0123456789abcdef0123456789abcdef")) {
+                orphan.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+                orphan.commit();
+            }
+        }
+
+        private boolean orphanExists() throws Exception {
+            return new dev.ssefs.objectcore.blob.FileBlobStore(dir.resolve("blobs")).exists("0123456789abcdef0123456789abcdef");
+        }
+
+        @Test
+        @DisplayName("a reclaim delay (the mount daemon's) starts reclamation that much after open, and it still runs")
+        void reclaimDelay() throws Exception {
+            f.close();
+            plantOrphan();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            long t0 = System.nanoTime();
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock,
+                    EmbeddedObjectStore.Options.defaults().withReclaimDelay(java.time.Duration.ofMillis(600)));
+            assertTrue(orphanExists(), "not yet");
+            assertEquals(1, f.store.awaitReclamation());
+            assertTrue(System.nanoTime() - t0 >= 600_000_000L, "not before the delay");
+            assertFalse(orphanExists());
+        }
+
+        @Test
+        @DisplayName("closing before a delayed reclamation started skips it (the next open reclaims), without waiting")
+        void closedBeforeReclaimDelay() throws Exception {
+            f.close();
+            plantOrphan();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock,
+                    EmbeddedObjectStore.Options.defaults().withReclaimDelay(java.time.Duration.ofHours(1)));
+            long t0 = System.nanoTime();
+            f.store.close();
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "close does not wait for the delay");
+            assertEquals(0, f.store.awaitReclamation());
+            assertTrue(orphanExists(), "left for the next open");
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock);
+            assertEquals(1, f.store.awaitReclamation());
+            assertFalse(orphanExists());
+        }
+
+        @Test
+        @DisplayName("a negative reclaim delay is refused")
+        void negativeReclaimDelay() {
+            assertThrows(IllegalArgumentException.class,
+                    () -> EmbeddedObjectStore.Options.defaults().withReclaimDelay(java.time.Duration.ofMillis(-1)));
+        }
+
         @Test
         @DisplayName("background reclamation deletes pre-open orphans but never a blob being written meanwhile")
         void reclamationGuard() throws Exception {

@@ -98,8 +98,10 @@ public final class Daemon implements AutoCloseable {
         if (stopping) throw new FuseMount.MountException("the daemon is shutting down");
         FuseMount.checkFuseAvailable();
         Path abs = FuseMount.checkMountPoint(mountPoint);
+        long t0 = System.nanoTime();
         Oss oss = store.get().as(principal);
         oss.getBucketInfo(bucket); // NoSuchBucket / AccessDenied before anything is mounted
+        long tStores = System.nanoTime();
         Path spool = dataDir.resolve("spool");
         try {
             if (!Files.isDirectory(spool)) {
@@ -117,12 +119,18 @@ public final class Daemon implements AutoCloseable {
         } catch (LinkageError | RuntimeException e) {
             throw new FuseMount.MountException("cannot load libfuse2 (apt-get install fuse): " + e.getMessage());
         }
+        long tFs = System.nanoTime();
         FuseMount m = FuseMount.mount(fs, abs, options.fuseOptions(bucket, true), options.debug, Duration.ofSeconds(30));
+        long tMounted = System.nanoTime();
         mounts.put(m.mountPoint(), m);
-        LOG.info("serving oss://" + bucket + " at " + abs + " as principal " + principal);
+        LOG.info("serving oss://" + bucket + " at " + abs + " as principal " + principal + " (ready in "
+                + ms(tMounted - t0) + " ms: stores " + ms(tStores - t0) + ", filesystem " + ms(tFs - tStores)
+                + ", libfuse mount " + ms(tMounted - tFs) + "; JVM up " + StartupClock.uptimeMillis() + " ms)");
         m.ended().whenComplete((rc, ex) -> ended(m));
         return m;
     }
+
+    private static long ms(long nanos) { return nanos / 1_000_000; }
 
     private void ended(FuseMount m) {
         mounts.remove(m.mountPoint(), m);

@@ -30,6 +30,8 @@ public final class MountCommands {
     public static final String ENV_DAEMON_CHILD = "SSEFS_DAEMON_CHILD";
     /** JVM options of a started daemon (default: a lean heap; the mount is long-lived so C2 stays on). */
     public static final String ENV_DAEMON_JAVA_OPTS = "SSEFS_DAEMON_JAVA_OPTS";
+    /** The class data sharing archive the launcher (mount-scripts/ssefs) made for this jar and JDK, if any. */
+    public static final String ENV_CDS_ARCHIVE = "SSEFS_CDS_ARCHIVE";
     public static final String LOG_NAME = "ssefs.log";
     /**
      * A lean heap (160 MiB, measured: the daemon's peak RSS with 256 MiB was 254-268 MiB in mount-scripts/bench)
@@ -93,6 +95,7 @@ public final class MountCommands {
     /** This process becomes the data dir's daemon and serves until its last mount is gone. */
     private static int runDaemon(String bucket, Path mnt, MountOptions options, String principal, Context ctx) throws Exception {
         DaemonLog.configure(System.err, options.debug);
+        startFuseWarmUp();
         Daemon d = Daemon.start(ctx.dataDir(), ctx.store(), ctx.stores(), ctx.runner());
         try {
             d.mount(principal, bucket, mnt, options);
@@ -102,6 +105,23 @@ public final class MountCommands {
         }
         d.runUntilIdle();
         return 0;
+    }
+
+    /**
+     * Loads jnr-fuse and libfuse on another thread (another core) while this one unlocks the key store (Argon2id)
+     * and opens meta.db: the two are independent, and each takes about half a second in a fresh JVM. A failure here
+     * is only logged; the real mount reports it.
+     */
+    private static void startFuseWarmUp() {
+        Thread t = new Thread(() -> {
+            try {
+                dev.ssefs.fuse.SsefsFuse.warmUp();
+            } catch (LinkageError | RuntimeException e) {
+                java.util.logging.Logger.getLogger("ssefs.daemon").fine("FUSE warm-up failed: " + e);
+            }
+        }, "ssefs-fuse-warmup");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Starts the daemon as a detached child and waits until the mount is ready or the child has failed. */
@@ -121,6 +141,13 @@ public final class MountCommands {
         cmd.add(javaBinary());
         String opts = ctx.env().getOrDefault(ENV_DAEMON_JAVA_OPTS, DEFAULT_DAEMON_JAVA_OPTS);
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
+        String archive = ctx.env().get(ENV_CDS_ARCHIVE);
+        if (archive != null && !archive.isEmpty() && Runtime.version().feature() < 22 && !opts.contains("SharedArchiveFile") && !opts.contains("ArchiveClassesAtExit")
+                && !opts.contains("AutoCreateSharedArchive")
+                && Files.isRegularFile(Path.of(archive))) {
+            cmd.add("-Xlog:cds*=off"); // the JVM ignores an archive that does not fit: quietly
+            cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's
+        }
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
         cmd.add("-cp");
