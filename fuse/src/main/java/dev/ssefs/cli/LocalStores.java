@@ -26,6 +26,8 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     private boolean closed;
     /** Non-null: open the object store with grouped commits (the mount daemon), committed at least this often. */
     private java.time.Duration groupedCommits;
+    /** The mount daemon's group commits: one syncfs per group (null: each blob forced on its own). */
+    private dev.ssefs.fuse.daemon.SyncFs syncFs;
 
     /** How long after the mount daemon opens the object store its background blob reclamation starts. */
     static final java.time.Duration DAEMON_RECLAIM_DELAY = java.time.Duration.ofSeconds(Long.getLong("ssefs.reclaimDelaySeconds", 10));
@@ -80,8 +82,15 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     private ObjectStore openObjects(KeyManagement kms) {
         if (groupedCommits != null) {
             // the mount daemon: reclamation lists every blob; start-up and the first requests get the disk first
+            try {
+                // keys.db is open, so the data dir exists: its file system is the one to sync
+                syncFs = dev.ssefs.fuse.daemon.SyncFs.open(options.dataDir());
+            } catch (java.io.IOException e) {
+                java.util.logging.Logger.getLogger("ssefs.daemon").warning(e.getMessage() + "; new blobs are forced one by one");
+            }
             return EmbeddedObjectStore.open(options.dataDir(), kms, clock,
-                    EmbeddedObjectStore.Options.grouped(groupedCommits).withReclaimDelay(DAEMON_RECLAIM_DELAY));
+                    EmbeddedObjectStore.Options.grouped(groupedCommits).withReclaimDelay(DAEMON_RECLAIM_DELAY)
+                            .withFileSystemSync(syncFs));
         }
         return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
     }
@@ -134,6 +143,7 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
                 failure = e;
             }
         }
+        if (syncFs != null) syncFs.close(); // after the store's last commit
         if (keys != null) {
             try {
                 keys.close();

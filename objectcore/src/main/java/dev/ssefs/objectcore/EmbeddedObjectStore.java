@@ -67,9 +67,10 @@ public final class EmbeddedObjectStore implements ObjectStore {
      * lists the whole blob store: a mount daemon lets its own start-up, and the first requests, have the disk and
      * the cores first).
      */
-    public record Options(Durability durability, java.time.Duration commitInterval, java.time.Duration reclaimDelay) {
+    public record Options(Durability durability, java.time.Duration commitInterval, java.time.Duration reclaimDelay,
+                          FileSystemSync fileSystemSync) {
         public Options(Durability durability, java.time.Duration commitInterval) {
-            this(durability, commitInterval, java.time.Duration.ZERO);
+            this(durability, commitInterval, java.time.Duration.ZERO, null);
         }
 
         public Options {
@@ -80,7 +81,22 @@ public final class EmbeddedObjectStore implements ObjectStore {
 
         public static Options grouped(java.time.Duration interval) { return new Options(Durability.GROUPED, interval); }
 
-        public Options withReclaimDelay(java.time.Duration delay) { return new Options(durability, commitInterval, delay); }
+        public Options withReclaimDelay(java.time.Duration delay) { return new Options(durability, commitInterval, delay, fileSystemSync); }
+
+        /**
+         * Grouped mode: makes a group's new blobs durable with one sync of the file system that holds them (syncfs)
+         * instead of an fsync per blob and per directory; null (the default) forces them one by one.
+         */
+        public Options withFileSystemSync(FileSystemSync sync) { return new Options(durability, commitInterval, reclaimDelay, sync); }
+    }
+
+    /**
+     * Writes everything written to the file system of the data dir to stable storage (Linux syncfs), reporting any
+     * write-back error since the last call. The mount daemon supplies one; objectcore has no native access.
+     */
+    @FunctionalInterface
+    public interface FileSystemSync {
+        void sync() throws IOException;
     }
 
     private final java.util.concurrent.ScheduledExecutorService committer;
@@ -169,7 +185,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         java.util.concurrent.atomic.AtomicReference<BlobStore> forDeletes = new java.util.concurrent.atomic.AtomicReference<>(blobs);
         boolean grouped = options.durability() == Durability.GROUPED;
         Versions versions = new Versions(blobs);
-        if (grouped) versions.deferDurability();
+        if (grouped) versions.deferDurability(options.fileSystemSync());
         MetaStore m = new MetaStore(dataDir.resolve("meta.db"), grouped, ids -> deleteQuietly(forDeletes.get(), ids),
                 versions::takePending, metaChannels);
         try {

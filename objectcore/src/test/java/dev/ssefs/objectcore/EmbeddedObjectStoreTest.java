@@ -305,6 +305,34 @@ class EmbeddedObjectStoreTest {
         }
 
         @Test
+        @DisplayName("GROUPED durability with a file-system sync: one sync per group instead of a force per blob; a failed sync fails the group, which the next sync retries")
+        void groupedWithFileSystemSync() throws Exception {
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+            EmbeddedObjectStore.FileSystemSync fs = () -> {
+                syncs.incrementAndGet();
+                if (failNext.getAndSet(false)) throw new java.io.IOException("EIO from syncfs");
+            };
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock,
+                    EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)).withFileSystemSync(fs));
+            Oss o = f.store.as("root");
+            for (int i = 0; i < 5; i++) o.putObject("bk1", "s" + i, in("v" + i), Map.of());
+            f.store.sync();
+            assertEquals(1, syncs.get(), "one file-system sync for the five new blobs");
+            f.store.sync();
+            assertEquals(1, syncs.get(), "nothing new: no sync");
+            o.putObject("bk1", "s5", in("v5"), Map.of());
+            failNext.set(true);
+            assertThrows(RuntimeException.class, f.store::sync);
+            f.store.sync();
+            assertEquals(3, syncs.get(), "the failed group is synced again");
+            f.reopen();
+            for (int i = 0; i < 6; i++) assertEquals("v" + i, read(f.root(), "bk1", "s" + i));
+        }
+
+        @Test
         @DisplayName("GROUPED durability: a copy onto itself that loses its race rolls back nothing of what others published")
         void lostCopyRaceKeepsOthersChanges() throws Exception {
             f.close();

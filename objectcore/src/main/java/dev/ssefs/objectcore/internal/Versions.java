@@ -41,7 +41,15 @@ public final class Versions {
     private volatile java.util.concurrent.ConcurrentLinkedQueue<BlobWriter.Deferred> deferred;
 
     /** Switches to deferred forcing (see {@link #forcePending()}); call before any writer is made. */
-    public void deferDurability() { deferred = new java.util.concurrent.ConcurrentLinkedQueue<>(); }
+    public void deferDurability() { deferDurability(null); }
+
+    /** As {@link #deferDurability()}; with {@code fsSync} set, a group is made durable by one file-system sync. */
+    public void deferDurability(dev.ssefs.objectcore.EmbeddedObjectStore.FileSystemSync fsSync) {
+        this.fsSync = fsSync;
+        deferred = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    }
+
+    private volatile dev.ssefs.objectcore.EmbeddedObjectStore.FileSystemSync fsSync;
 
     /** Parallel fsyncs: one waiting journal commit serves them all. */
     private static final java.util.concurrent.ExecutorService FORCING = java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
@@ -66,11 +74,18 @@ public final class Versions {
         if (q == null || q.isEmpty()) return () -> { };
         java.util.List<BlobWriter.Deferred> batch = new java.util.ArrayList<>();
         for (BlobWriter.Deferred d; (d = q.poll()) != null; ) batch.add(d);
-        return () -> force(q, batch);
+        dev.ssefs.objectcore.EmbeddedObjectStore.FileSystemSync sync = fsSync;
+        return () -> force(q, batch, sync);
     }
 
-    private static void force(java.util.Queue<BlobWriter.Deferred> q, java.util.List<BlobWriter.Deferred> batch) {
+    private static void force(java.util.Queue<BlobWriter.Deferred> q, java.util.List<BlobWriter.Deferred> batch,
+                              dev.ssefs.objectcore.EmbeddedObjectStore.FileSystemSync sync) {
         try {
+            if (sync != null) {
+                // one syncfs writes every blob's bytes and directory entry: no fsync per file and per directory
+                sync.sync();
+                return;
+            }
             // each directory once (a concurrent set): all tasks are awaited, so a skipped one is forced by then
             java.util.Set<Object> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
             if (batch.size() == 1) {
