@@ -140,7 +140,9 @@ final class FuseLoop {
                 break;
             }
             try {
-                l.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                // the one channel (no Pointer allocated per request: it was the daemon's top allocation site)
+                long got = chp.getAddress(0);
+                l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
             } catch (Throwable t) {
                 // SsefsFuse maps every failure to an errno; nothing may escape into libfuse's frame
                 LOG.severe("FUSE request failed outside the filesystem: " + t);

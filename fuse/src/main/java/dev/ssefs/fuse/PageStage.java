@@ -41,6 +41,11 @@ final class PageStage implements AutoCloseable {
     private final TreeMap<Long, Page> memory = new TreeMap<>();
     /** Arrays of spilled pages kept for the next new pages (no allocation per write); counted like memory pages. */
     private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
+    /**
+     * Page arrays of cleared stages, for any file's new pages (bounded: 2 MiB). Their content is stale plaintext of
+     * another file, in memory only, and never read: only written sectors are.
+     */
+    private static final java.util.concurrent.ArrayBlockingQueue<byte[]> POOL = new java.util.concurrent.ArrayBlockingQueue<>(16);
     private final long memoryBound;
     private final Path spoolDir;
     private final StageBudget budget;
@@ -123,6 +128,7 @@ final class PageStage implements AutoCloseable {
         if (p != null) return p;
         if (spare.isEmpty()) makeRoom();
         byte[] recycled = spare.poll();
+        if (recycled == null) recycled = POOL.poll();
         p = new Page(recycled != null ? recycled : new byte[PAGE]);
         memory.put(pageIndex, p);
         recharge();
@@ -253,6 +259,9 @@ final class PageStage implements AutoCloseable {
     }
 
     void clear() throws IOException {
+        // the arrays go to the next files' pages: an untar of small files allocates no 128 KiB page per file
+        for (Page p : memory.values()) if (!POOL.offer(p.data)) break;
+        for (byte[] a : spare) if (!POOL.offer(a)) break;
         memory.clear();
         spare.clear();
         recharge();

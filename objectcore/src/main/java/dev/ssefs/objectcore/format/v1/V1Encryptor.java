@@ -26,7 +26,7 @@ final class V1Encryptor implements ObjectEncryptor {
     private final int chunkSize;
     private final byte[] buffer;      // plaintext of the chunk being filled
     /** Sealed chunks (nonce | ciphertext | tag each) not yet written: small chunks, few large writes. */
-    private final byte[] sealed;
+    private byte[] sealed;
     private int sealedFill;
     private final byte[] aad = new byte[FormatV1.AAD_LENGTH];
     private final byte[] nonce = new byte[ChunkLayout.NONCE_LENGTH];
@@ -46,8 +46,8 @@ final class V1Encryptor implements ObjectEncryptor {
         this.versionId = header.versionId();
         this.chunkSize = header.chunkSize();
         this.buffer = new byte[chunkSize];
-        int sealedChunk = chunkSize + ChunkLayout.CHUNK_OVERHEAD;
-        this.sealed = new byte[Math.max(1, OUTPUT_BUFFER / sealedChunk) * sealedChunk];
+        // one sealed chunk to start (most objects are small); grown to OUTPUT_BUFFER once an object spans several
+        this.sealed = new byte[chunkSize + ChunkLayout.CHUNK_OVERHEAD];
         if (headerBytes != null) writeOut(ByteBuffer.wrap(headerBytes));
     }
 
@@ -93,7 +93,13 @@ final class V1Encryptor implements ObjectEncryptor {
             failed = true;
             throw new IOException(objectName + ": object too large: more than " + MAX_CHUNKS + " chunks under one data key");
         }
-        if (sealedFill + len + ChunkLayout.CHUNK_OVERHEAD > sealed.length) flushSealed();
+        if (sealedFill + len + ChunkLayout.CHUNK_OVERHEAD > sealed.length) {
+            flushSealed();
+            int sealedChunk = chunkSize + ChunkLayout.CHUNK_OVERHEAD;
+            if (sealed.length == sealedChunk && OUTPUT_BUFFER >= 2 * sealedChunk) {
+                sealed = new byte[OUTPUT_BUFFER / sealedChunk * sealedChunk];
+            }
+        }
         FormatV1.RANDOM.nextBytes(nonce);
         System.arraycopy(nonce, 0, sealed, sealedFill, ChunkLayout.NONCE_LENGTH);
         FormatV1.chunkAad(aad, versionId, chunkIndex, last);
