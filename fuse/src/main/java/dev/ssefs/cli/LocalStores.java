@@ -84,7 +84,12 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
             // the mount daemon: reclamation lists every blob; start-up and the first requests get the disk first
             try {
                 // keys.db is open, so the data dir exists: its file system is the one to sync
-                syncFs = dev.ssefs.fuse.daemon.SyncFs.open(options.dataDir());
+                java.nio.file.Path blobs = options.dataDir().resolve("blobs");
+                // the blobs must be on the synced file system (a blobs dir mounted elsewhere is forced blob by blob)
+                if (!java.nio.file.Files.exists(blobs) || java.nio.file.Files.getFileStore(blobs)
+                        .equals(java.nio.file.Files.getFileStore(options.dataDir()))) {
+                    syncFs = dev.ssefs.fuse.daemon.SyncFs.open(options.dataDir());
+                }
             } catch (java.io.IOException e) {
                 java.util.logging.Logger.getLogger("ssefs.daemon").warning(e.getMessage() + "; new blobs are forced one by one");
             }

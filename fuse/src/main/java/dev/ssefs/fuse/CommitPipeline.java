@@ -33,7 +33,8 @@ final class CommitPipeline {
     static void copy(long size, PageSource source, Oss.ObjectWriter w) throws IOException {
         long pages = (size + PageStage.PAGE - 1) / PageStage.PAGE;
         if (pages < MIN_PIPELINED_PAGES) {
-            byte[] page = new byte[(int) Math.min(PageStage.PAGE, Math.max(size, 1))]; // most files are small
+            // most files are small; whole 4 KiB sectors, since spilled sectors are decrypted whole
+            byte[] page = new byte[(int) Math.min(PageStage.PAGE, (Math.max(size, 1) + SectorMask.SECTOR - 1) / SectorMask.SECTOR * SectorMask.SECTOR)];
             for (long idx = 0; idx < pages; idx++) {
                 int len = len(size, idx);
                 source.fill(idx, len, page, 0);

@@ -305,7 +305,7 @@ class EmbeddedObjectStoreTest {
         }
 
         @Test
-        @DisplayName("GROUPED durability with a file-system sync: one sync per group instead of a force per blob; a failed sync fails the group, which the next sync retries")
+        @DisplayName("GROUPED durability with a file-system sync: one sync per group instead of a force per blob; after a failed sync the group's blobs are forced one by one")
         void groupedWithFileSystemSync() throws Exception {
             f.close();
             f.kms = StoreFixture.openKms(dir, f.clock);
@@ -325,9 +325,12 @@ class EmbeddedObjectStoreTest {
             assertEquals(1, syncs.get(), "nothing new: no sync");
             o.putObject("bk1", "s5", in("v5"), Map.of());
             failNext.set(true);
-            assertThrows(RuntimeException.class, f.store::sync);
+            // syncfs reports an error once (maybe another file's): the group's blobs are then forced one by one,
+            // whose own fsyncs report their own errors; here there are none, so the group is durable
             f.store.sync();
-            assertEquals(3, syncs.get(), "the failed group is synced again");
+            assertEquals(2, syncs.get());
+            f.store.sync();
+            assertEquals(2, syncs.get(), "nothing new: no sync");
             f.reopen();
             for (int i = 0; i < 6; i++) assertEquals("v" + i, read(f.root(), "bk1", "s" + i));
         }

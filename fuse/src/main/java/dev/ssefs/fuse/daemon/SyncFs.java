@@ -51,6 +51,10 @@ public final class SyncFs implements EmbeddedObjectStore.FileSystemSync, AutoClo
      * each blob instead, which is correct, only slower).
      */
     public static SyncFs open(Path dir) throws IOException {
+        if (!reportsErrors(System.getProperty("os.name"), System.getProperty("os.version"))) {
+            LOG.info("syncfs reports write-back errors only on Linux 5.8 and newer: new blobs are forced one by one");
+            return null;
+        }
         LibC c;
         try {
             c = lib();
@@ -64,6 +68,16 @@ public final class SyncFs implements EmbeddedObjectStore.FileSystemSync, AutoClo
             throw new IOException("cannot open " + dir + " to sync its file system: " + c.strerror(errno));
         }
         return new SyncFs(c, dir, fd);
+    }
+
+    /** Linux 5.8+: syncfs(2) returns write-back errors (before, it always returned 0). */
+    static boolean reportsErrors(String osName, String osVersion) {
+        if (!"Linux".equals(osName) || osVersion == null) return false;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(osVersion);
+        if (!m.find()) return false;
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major > 5 || (major == 5 && minor >= 8);
     }
 
     private static LibC lib() {

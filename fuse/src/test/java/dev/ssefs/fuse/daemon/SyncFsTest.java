@@ -35,4 +35,15 @@ class SyncFsTest {
         IOException e = assertThrows(IOException.class, () -> SyncFs.open(missing));
         assertEquals("cannot open " + missing + " to sync its file system: No such file or directory", e.getMessage());
     }
+
+    @Test
+    @DisplayName("used only where syncfs reports write-back errors: Linux 5.8 and newer")
+    void kernelVersions() {
+        assertTrue(SyncFs.reportsErrors("Linux", "6.18.44-fc-v657"));
+        assertTrue(SyncFs.reportsErrors("Linux", "5.8.0"));
+        assertFalse(SyncFs.reportsErrors("Linux", "5.4.0-150-generic"));
+        assertFalse(SyncFs.reportsErrors("Linux", "4.19.0"));
+        assertFalse(SyncFs.reportsErrors("Mac OS X", "14.1"));
+        assertFalse(SyncFs.reportsErrors("Linux", "weird"));
+    }
 }

@@ -592,6 +592,17 @@ public final class JournaledVolume extends Volume {
         return c;
     }
 
+    /**
+     * After a store's commit failed between {@link #captureNextSync()} and {@link #takeCaptured()}: clears the request
+     * (else a later plain sync(), e.g. close's, would capture and never write) and gives back anything captured.
+     */
+    public void cancelCapture() {
+        captureNext = false;
+        Captured c = captured;
+        captured = null;
+        if (c != null) abortCommit(c);
+    }
+
     private Captured capture() {
         commitInFlight.lock(); // released when the captured commit ends
         boolean open = false;

@@ -235,6 +235,28 @@ class JournaledVolumeTest {
         }
 
         @Test
+        @DisplayName("a store commit that failed before taking its capture cancels it: the next plain sync writes, close does not hang")
+        void cancelledCapture() {
+            Path f = dir.resolve("x.db");
+            JournaledVolume v = new JournaledVolume(f.toFile());
+            v.ensureAvailable(2 * P);
+            v.putLong(8, 1L);
+            v.captureNextSync();
+            // the store's commit failed before its sync(): nothing captured
+            v.cancelCapture();
+            v.sync();
+            assertFalse(Files.exists(dir.resolve("x.db.journal")), "a plain sync again: written and applied");
+            v.putLong(8, 2L);
+            v.captureNextSync();
+            v.sync(); // captured, then the store failed before takeCaptured()
+            v.cancelCapture(); // its pages are given back
+            v.close(); // a plain sync: writes them (before the fix a close captured, kept the commit open and hung)
+            JournaledVolume r = new JournaledVolume(f.toFile());
+            assertEquals(2L, r.getLong(8));
+            r.close();
+        }
+
+        @Test
         @DisplayName("while the journal is written, reads see the captured pages and writes are not held up")
         void readsDuringCommit() throws Exception {
             Path f = dir.resolve("c.db");

@@ -165,12 +165,12 @@ public final class MetaStore implements AutoCloseable {
         }
         volume = v;
         db = made;
-        entryCache.clear();
         buckets = db.hashMap("buckets", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         objects = db.treeMap("objects", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         parts = db.treeMap("parts", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         liveBlobs = db.hashSet("blobs", Serializer.STRING).createOrOpen();
+        entryCache.clear(); // after the new maps are in place: a reader in between would cache the old map's entry
         db.commit();
     }
 
@@ -302,6 +302,7 @@ public final class MetaStore implements AutoCloseable {
                     db.commit(); // StoreDirect writes its header checksum, then syncs the volume: a capture
                     captured = v.takeCaptured();
                 } catch (RuntimeException | Error e) {
+                    v.cancelCapture();
                     try {
                         forceBlobs.run(); // durable early, or queued again
                     } catch (RuntimeException suppressed) {

@@ -83,8 +83,13 @@ public final class Versions {
         try {
             if (sync != null) {
                 // one syncfs writes every blob's bytes and directory entry: no fsync per file and per directory
-                sync.sync();
-                return;
+                try {
+                    sync.sync();
+                    return;
+                } catch (IOException fsError) {
+                    // syncfs reports a write-back error once, and maybe of another file: each blob's own fsync below
+                    // still reports its own (a retried syncfs would return 0 for data the kernel dropped)
+                }
             }
             // each directory once (a concurrent set): all tasks are awaited, so a skipped one is forced by then
             java.util.Set<Object> done = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -13,7 +13,7 @@ import java.util.Arrays;
 final class V1Encryptor implements ObjectEncryptor {
     /**
      * NIST SP 800-38D: with random 96-bit nonces, at most 2^32 invocations per key. Keys are per object version,
-     * so this caps one object at 2^32 chunks (256 TiB at 64 KiB).
+     * so this caps one object at 2^32 chunks (64 TiB at the default 16 KiB, the mount's maximum file size).
      */
     static final long MAX_CHUNKS = 1L << 32;
     /** Sealed chunks are written to the blob in pieces of about this size. */
