@@ -308,7 +308,15 @@ public final class JournaledVolume extends Volume {
      * the second case, when the store must be reopened from the file so that its journal decides.
      */
     public boolean rollbackOrRelease() {
-        boolean reopen = failed;
+        // a commit still in flight may yet end with an unknown outcome: decide only once it has ended (no new one can
+        // start: the store holds its lock, under which commits are captured)
+        boolean reopen;
+        commitInFlight.lock();
+        try {
+            reopen = failed;
+        } finally {
+            commitInFlight.unlock();
+        }
         if (reopen) release(); else rollback();
         return reopen;
     }
