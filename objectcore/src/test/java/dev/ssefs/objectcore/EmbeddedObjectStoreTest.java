@@ -283,13 +283,18 @@ class EmbeddedObjectStoreTest {
             assertEquals("kept", read(o, "bk1", "kept"));
         }
 
+        /** Closes the fixture's store and opens it again on the same data dir with {@code options}; root's view. */
+        Oss reopenGrouped(EmbeddedObjectStore.Options options) {
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, options);
+            return f.store.as("root");
+        }
+
         @Test
         @DisplayName("GROUPED durability: changes visible at once, replaced blobs deleted only after sync, all durable after close")
         void grouped() throws Exception {
-            f.close();
-            f.kms = StoreFixture.openKms(dir, f.clock);
-            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
-            Oss o = f.store.as("root");
+            Oss o = reopenGrouped(EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
             o.putObject("bk1", "g", in("v1"), Map.of());
             f.store.sync();
             String v1Blob = f.store.record("bk1", "g").blobId();
@@ -307,17 +312,13 @@ class EmbeddedObjectStoreTest {
         @Test
         @DisplayName("GROUPED durability with a file-system sync: one sync per group instead of a force per blob; after a failed sync the group's blobs are forced one by one")
         void groupedWithFileSystemSync() throws Exception {
-            f.close();
-            f.kms = StoreFixture.openKms(dir, f.clock);
             java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
             EmbeddedObjectStore.FileSystemSync fs = () -> {
                 syncs.incrementAndGet();
                 if (failNext.getAndSet(false)) throw new java.io.IOException("EIO from syncfs");
             };
-            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock,
-                    EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)).withFileSystemSync(fs));
-            Oss o = f.store.as("root");
+            Oss o = reopenGrouped(EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)).withFileSystemSync(fs));
             for (int i = 0; i < 5; i++) o.putObject("bk1", "s" + i, in("v" + i), Map.of());
             f.store.sync();
             assertEquals(1, syncs.get(), "one file-system sync for the five new blobs");
@@ -338,10 +339,7 @@ class EmbeddedObjectStoreTest {
         @Test
         @DisplayName("GROUPED durability: a copy onto itself that loses its race rolls back nothing of what others published")
         void lostCopyRaceKeepsOthersChanges() throws Exception {
-            f.close();
-            f.kms = StoreFixture.openKms(dir, f.clock);
-            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
-            Oss o = f.store.as("root");
+            Oss o = reopenGrouped(EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
             byte[] big = new byte[8 << 20];
             new java.util.Random(5).nextBytes(big);
             for (int round = 0; round < 3; round++) {
