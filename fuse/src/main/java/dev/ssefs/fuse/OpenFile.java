@@ -25,6 +25,8 @@ final class OpenFile {
     private static final byte[] ZEROS = new byte[PageStage.PAGE];
 
     private final Volume vol;
+    /** This file's content outside the stage (base version or zeros); one object, not a new lambda per read. */
+    private final PageStage.Unstaged unstaged = this::fillUnstaged;
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
     /** Guarded by {@code this} monitor together with {@link OpenFiles}. */
@@ -127,8 +129,7 @@ final class OpenFile {
                 long idx = p / PageStage.PAGE;
                 int inPage = (int) (p % PageStage.PAGE);
                 int n = Math.min(want - done, PageStage.PAGE - inPage);
-                if (stage.contains(idx)) stage.read(idx, inPage, n, dst, this::fillUnstaged);
-                else fillUnstaged(p, dst, n);
+                stage.read(idx, inPage, n, dst, unstaged); // falls back to unstaged itself for a page with nothing staged
                 p += n;
                 done += n;
             }
@@ -266,7 +267,7 @@ final class OpenFile {
 
     /** Page {@code idx} of the current content, {@code len} bytes, into {@code out} at {@code off}: staged over base. */
     private void fillPage(long idx, int len, byte[] out, int off) throws IOException {
-        if (stage != null && stage.contains(idx)) stage.fillPage(idx, len, out, off, this::fillUnstaged);
+        if (stage != null) stage.fillPage(idx, len, out, off, unstaged);
         else fillUnstaged(idx * PageStage.PAGE, ByteBuffer.wrap(out, off, len), len);
     }
 
@@ -304,7 +305,7 @@ final class OpenFile {
                 long idx = p / PageStage.PAGE;
                 int inPage = (int) (p % PageStage.PAGE);
                 int chunk = Math.min(src.remaining(), PageStage.PAGE - inPage);
-                stage.write(idx, inPage, src, chunk, this::fillUnstaged);
+                stage.write(idx, inPage, src, chunk, unstaged);
                 p += chunk;
             }
             if (p > size) size = p;
@@ -406,7 +407,7 @@ final class OpenFile {
             if (newSize == 0) lostWrite = null; // emptied: what was lost is no longer part of the file
             if (newSize == size && !(newSize == 0 && base != null && baseLimit > 0)) return;
             if (newSize < size) {
-                if (stage != null) stage.truncate(newSize, this::fillUnstaged);
+                if (stage != null) stage.truncate(newSize, unstaged);
                 baseLimit = Math.min(baseLimit, newSize);
             }
             size = newSize;

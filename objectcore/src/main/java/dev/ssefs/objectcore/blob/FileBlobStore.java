@@ -157,7 +157,8 @@ public final class FileBlobStore implements BlobStore {
      */
     static final long EARLY_WRITEBACK = 32L << 20;
 
-    private static final java.util.concurrent.ExecutorService WRITEBACK = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    /** Two threads: at most one write-back per blob is in flight anyway, and each is a device flush. */
+    private static final java.util.concurrent.ExecutorService WRITEBACK = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "ssefs-blob-writeback");
         t.setDaemon(true);
         return t;

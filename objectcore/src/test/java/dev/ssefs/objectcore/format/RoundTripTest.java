@@ -272,6 +272,24 @@ class RoundTripTest {
         }
 
         @Test
+        @DisplayName("a multi-chunk range starting in this thread's verified chunk reads only the chunks after it")
+        void multiChunkRangeSkipsTheCachedChunk() throws IOException {
+            int chunk = 1000;
+            byte[] p = random(10 * chunk, 11);
+            byte[] k = key(DataAlgorithm.AES_256_GCM, 11);
+            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
+            ChunkLayout layout = ObjectFormats.latest().layout(h);
+            CountingBlob counting = new CountingBlob(blob(encrypt(h, k, p)));
+            try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
+                readRange(d, 1000, 100); // chunk 1 verified and kept by this thread
+                counting.reset();
+                assertArrayEquals(Arrays.copyOfRange(p, 1500, 3500), readRange(d, 1500, 2000));
+                assertEquals(1, counting.reads.size());
+                assertEquals(Set.of(2L, 3L), counting.chunksRead(layout));
+            }
+        }
+
+        @Test
         @DisplayName("a range too large for one blob read falls back to chunk-by-chunk reads")
         void largeRangeChunkByChunk() throws IOException {
             int chunk = 64 * 1024;

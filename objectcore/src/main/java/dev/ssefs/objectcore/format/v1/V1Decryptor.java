@@ -83,8 +83,10 @@ final class V1Decryptor implements ObjectDecryptor {
         ChunkLayout.ChunkRange range = layout.chunkRange(position, dst.remaining(), plaintextSize);
         Scratch s = scratch();
         long end = position + range.plaintextLength();
-        // a range over several chunks is read from the blob in one piece, then opened chunk by chunk
-        Bulk bulk = range.lastChunk() > range.firstChunk() ? readBulk(range.firstChunk(), range.lastChunk()) : null;
+        // a range over several chunks is read from the blob in one piece (from the first chunk this thread does not
+        // hold verified already), then opened chunk by chunk
+        long bulkFirst = s.cachedOwner == id && s.cachedIndex == range.firstChunk() ? range.firstChunk() + 1 : range.firstChunk();
+        Bulk bulk = range.lastChunk() > bulkFirst ? readBulk(bulkFirst, range.lastChunk()) : null;
         for (long i = range.firstChunk(); i <= range.lastChunk(); i++) {
             // Small sequential reads (4 KiB) hit the same chunk many times: reuse this thread's last verified chunk.
             int n = s.cachedOwner == id && s.cachedIndex == i ? s.cachedLength
