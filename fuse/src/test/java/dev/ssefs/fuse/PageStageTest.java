@@ -156,11 +156,7 @@ class PageStageTest {
         public void close() throws IOException { stage.close(); }
     }
 
-    static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
+    static byte[] random(int n, long seed) { return FsCoreTest.random(n, seed); }
 
     @Nested
     @DisplayName("writing")
