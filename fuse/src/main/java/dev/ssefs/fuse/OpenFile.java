@@ -209,13 +209,16 @@ final class OpenFile {
      * A new open of this already open file: when the key now holds another version and nothing is pending here,
      * the file moves to that version (new opens see an external overwrite). With pending changes it keeps its own
      * view, and its next commit replaces the whole file (last writer wins, based on the version it pinned).
+     * Either way a pristine file is pinned now, as a first open pins: a commit closes the reader, and an open that
+     * found the file still open (its writer's release comes later) would otherwise pin at its first read, taking
+     * whatever was committed in between.
      */
     void refreshIfReplaced(ObjectMeta current) throws IOException {
         if (current == null) return;
         lock.writeLock().lock();
         try {
-            if (unlinked || base == null || sameVersion(base, current) || !pristine()) return;
-            adopt(current);
+            if (unlinked || base == null || !pristine()) return;
+            if (!sameVersion(base, current)) adopt(current);
             try {
                 pinBaseLocked();
             } catch (IOException | RuntimeException refusedOrDamaged) {

@@ -442,6 +442,23 @@ class FsCoreTest {
         }
 
         @Test
+        @DisplayName("an open while the writer's handle is still open (its release comes later) also pins the version it opened")
+        void openOfAStillOpenFilePins() throws IOException {
+            byte[] v1 = random(600_000, 2);
+            long writer = fs.create("/g", 0644, FsCore.O_WRONLY | FsCore.O_CREAT | FsCore.O_TRUNC, 1000, 1000);
+            fs.write(writer, 0, ByteBuffer.wrap(v1));
+            fs.flush(writer); // close(2): committed; the kernel sends release later
+            long fh = fs.open("/g", FsCore.O_RDONLY);
+            try {
+                overwriteFromOutside("g", "short v2".getBytes());
+                assertArrayEquals(v1, read(fh, 700_000));
+            } finally {
+                fs.release(fh);
+                fs.release(writer);
+            }
+        }
+
+        @Test
         @DisplayName("a partial write after an overwrite commits the whole pinned file with the change: last writer wins, never a mix")
         void partialWriteCommitsThePinnedVersionNotAMix() throws IOException {
             byte[] v1 = random(600_000, 2);
