@@ -3,6 +3,7 @@ package dev.ssefs.objectcore;
 import dev.ssefs.keys.KeyManagement;
 import dev.ssefs.objectcore.blob.BlobStore;
 import dev.ssefs.objectcore.blob.FileBlobStore;
+import dev.ssefs.objectcore.blob.InliningBlobStore;
 import dev.ssefs.objectcore.internal.DataKeys;
 import dev.ssefs.objectcore.internal.MetaStore;
 import dev.ssefs.objectcore.internal.ObjectRecord;
@@ -68,26 +69,36 @@ public final class EmbeddedObjectStore implements ObjectStore {
      * the cores first).
      */
     public record Options(Durability durability, java.time.Duration commitInterval, java.time.Duration reclaimDelay,
-                          FileSystemSync fileSystemSync) {
+                          FileSystemSync fileSystemSync, int inlineLimit) {
+        /**
+         * Blobs up to this size (encrypted bytes; ~85 % of a source tree's files) live in meta.db instead of a file each
+         * (see {@link InliningBlobStore}).
+         */
+        public static final int DEFAULT_INLINE_LIMIT = 32 << 10;
+
         public Options(Durability durability, java.time.Duration commitInterval) {
-            this(durability, commitInterval, java.time.Duration.ZERO, null);
+            this(durability, commitInterval, java.time.Duration.ZERO, null, DEFAULT_INLINE_LIMIT);
         }
 
         public Options {
             if (reclaimDelay.isNegative()) throw new IllegalArgumentException("negative reclaim delay");
+            if (inlineLimit < 0) throw new IllegalArgumentException("negative inline limit");
         }
 
         public static Options defaults() { return new Options(Durability.EACH_CHANGE, java.time.Duration.ofMillis(200)); }
 
         public static Options grouped(java.time.Duration interval) { return new Options(Durability.GROUPED, interval); }
 
-        public Options withReclaimDelay(java.time.Duration delay) { return new Options(durability, commitInterval, delay, fileSystemSync); }
+        public Options withReclaimDelay(java.time.Duration delay) { return new Options(durability, commitInterval, delay, fileSystemSync, inlineLimit); }
+
+        /** Blobs up to {@code bytes} in meta.db (0: every blob a file); only for the data dir's own blob store. */
+        public Options withInlineLimit(int bytes) { return new Options(durability, commitInterval, reclaimDelay, fileSystemSync, bytes); }
 
         /**
          * Grouped mode: makes a group's new blobs durable with one sync of the file system that holds them (syncfs)
          * instead of an fsync per blob and per directory; null (the default) forces them one by one.
          */
-        public Options withFileSystemSync(FileSystemSync sync) { return new Options(durability, commitInterval, reclaimDelay, sync); }
+        public Options withFileSystemSync(FileSystemSync sync) { return new Options(durability, commitInterval, reclaimDelay, sync, inlineLimit); }
     }
 
     /**
@@ -159,7 +170,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
             createPrivateDir(dataDir);
             Path blobDir = dataDir.resolve("blobs");
             createPrivateDir(blobDir);
-            return open(dataDir, new FileBlobStore(blobDir), kms, clock, options);
+            BlobStore files = new FileBlobStore(blobDir);
+            return open(dataDir, options.inlineLimit() > 0 ? new InliningBlobStore(files, options.inlineLimit()) : files,
+                    kms, clock, options);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
@@ -188,6 +201,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         if (grouped) versions.deferDurability(options.fileSystemSync());
         MetaStore m = new MetaStore(dataDir.resolve("meta.db"), grouped, ids -> deleteQuietly(forDeletes.get(), ids),
                 versions::takePending, metaChannels);
+        if (blobs instanceof InliningBlobStore inlining) m.attachInline(inlining);
         try {
             return new EmbeddedObjectStore(m, versions, kms, clock, options);
         } catch (RuntimeException e) {

@@ -159,6 +159,112 @@ class EmbeddedObjectStoreTest {
     }
 
     @Nested
+    @DisplayName("Small objects in meta.db")
+    class InlineBlobs {
+        dev.ssefs.objectcore.blob.FileBlobStore files() throws Exception {
+            return new dev.ssefs.objectcore.blob.FileBlobStore(dir.resolve("blobs"));
+        }
+
+        byte[] random(int n, long seed) {
+            byte[] b = new byte[n];
+            new Random(seed).nextBytes(b);
+            return b;
+        }
+
+        @Test
+        @DisplayName("an object whose blob fits the inline limit has no file; a larger one does; both read back after reopen")
+        void placement() throws Exception {
+            byte[] small = random(20_000, 1);
+            byte[] large = random(EmbeddedObjectStore.Options.DEFAULT_INLINE_LIMIT + 1, 2);
+            oss.putObject("bk1", "small", StoreFixture.in(small), Map.of());
+            oss.putObject("bk1", "large", StoreFixture.in(large), Map.of());
+            String smallBlob = f.store.record("bk1", "small").blobId();
+            String largeBlob = f.store.record("bk1", "large").blobId();
+            assertFalse(files().exists(smallBlob), "small: in meta.db");
+            assertTrue(files().exists(largeBlob), "large: a file");
+            f.reopen();
+            assertArrayEquals(small, StoreFixture.readBytes(f.root(), "bk1", "small", null));
+            assertArrayEquals(large, StoreFixture.readBytes(f.root(), "bk1", "large", null));
+            assertArrayEquals(java.util.Arrays.copyOfRange(small, 16_000, 16_500),
+                    StoreFixture.readBytes(f.root(), "bk1", "small", new ByteRange(16_000, 16_499)), "a range across a chunk boundary");
+            assertTrue(f.root().verify("bk1", null, null).ok());
+            assertEquals(0, f.store.awaitReclamation(), "nothing of either is an orphan");
+        }
+
+        @Test
+        @DisplayName("overwrite and delete free the inline bytes in the same commit (each-change durability)")
+        void freed() throws Exception {
+            oss.putObject("bk1", "k", in("v1"), Map.of());
+            String v1 = f.store.record("bk1", "k").blobId();
+            oss.putObject("bk1", "k", in("v2"), Map.of());
+            assertFalse(f.store.versions.blobs().exists(v1));
+            String v2 = f.store.record("bk1", "k").blobId();
+            oss.deleteObject("bk1", "k");
+            assertFalse(f.store.versions.blobs().exists(v2));
+            f.reopen();
+            assertEquals(0, f.store.awaitReclamation());
+            assertTrue(f.store.versions.blobs().list().isEmpty());
+        }
+
+        @Test
+        @DisplayName("grouped durability: an inline blob is durable with the commit that publishes it; a freed one goes after the commit that frees it")
+        void grouped() throws Exception {
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)));
+            Oss o = f.store.as("root");
+            o.putObject("bk1", "g", in("v1"), Map.of());
+            f.store.sync();
+            String v1 = f.store.record("bk1", "g").blobId();
+            o.putObject("bk1", "g", in("v2"), Map.of());
+            assertEquals("v2", read(o, "bk1", "g"));
+            assertTrue(f.store.versions.blobs().exists(v1), "the replaced blob stays until the replacing commit is durable");
+            f.store.sync();
+            assertFalse(f.store.versions.blobs().exists(v1));
+            o.putObject("bk1", "h", in("unsynced"), Map.of());
+            f.reopen();
+            assertEquals("v2", read(f.root(), "bk1", "g"));
+            assertEquals("unsynced", read(f.root(), "bk1", "h"), "close commits");
+            assertEquals(0, f.store.awaitReclamation());
+        }
+
+        @Test
+        @DisplayName("copies share a small blob: deleting the source keeps the copy readable")
+        void copies() throws Exception {
+            oss.putObject("bk1", "src", in("shared small content"), Map.of());
+            oss.copyObject("bk1", "src", "bk1", "dst", Map.of());
+            oss.deleteObject("bk1", "src");
+            f.reopen();
+            assertEquals("shared small content", read(f.root(), "bk1", "dst"));
+            assertTrue(f.root().verify("bk1", null, null).ok());
+        }
+
+        @Test
+        @DisplayName("meta.db holds the encrypted blob, never the plaintext")
+        void noPlaintextInMetaDb() throws Exception {
+            byte[] marker = "PLAINTEXT-MARKER-that-must-not-reach-disk-0123456789".getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[4000];
+            for (int i = 0; i + marker.length <= body.length; i += marker.length) System.arraycopy(marker, 0, body, i, marker.length);
+            oss.putObject("bk1", "secret", StoreFixture.in(body), Map.of());
+            f.reopen();
+            assertArrayEquals(body, StoreFixture.readBytes(f.root(), "bk1", "secret", null));
+            f.close();
+            byte[] db = java.nio.file.Files.readAllBytes(dir.resolve("meta.db"));
+            assertEquals(-1, indexOf(db, java.util.Arrays.copyOf(marker, 24)), "plaintext found in meta.db");
+            f.open();
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+
+    @Nested
     @DisplayName("Data dir")
     class DataDir {
         @Test
@@ -252,6 +358,9 @@ class EmbeddedObjectStoreTest {
         @Test
         @DisplayName("background reclamation deletes pre-open orphans but never a blob being written meanwhile")
         void reclamationGuard() throws Exception {
+            f.close();
+            f = StoreFixture.filesOnly(dir); // reopened below on a plain file blob store
+            oss = f.root();
             oss.putObject("bk1", "kept", in("kept"), Map.of());
             f.close();
             var disk = new dev.ssefs.objectcore.blob.FileBlobStore(dir.resolve("blobs"));
@@ -318,7 +427,8 @@ class EmbeddedObjectStoreTest {
                 syncs.incrementAndGet();
                 if (failNext.getAndSet(false)) throw new java.io.IOException("EIO from syncfs");
             };
-            Oss o = reopenGrouped(EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)).withFileSystemSync(fs));
+            // file blobs: a small blob in meta.db needs no file-system sync
+            Oss o = reopenGrouped(EmbeddedObjectStore.Options.grouped(java.time.Duration.ofHours(1)).withFileSystemSync(fs).withInlineLimit(0));
             for (int i = 0; i < 5; i++) o.putObject("bk1", "s" + i, in("v" + i), Map.of());
             f.store.sync();
             assertEquals(1, syncs.get(), "one file-system sync for the five new blobs");

@@ -18,10 +18,19 @@ final class StoreFixture implements AutoCloseable {
     final MutableClock clock = new MutableClock();
     EmbeddedKms kms;
     EmbeddedObjectStore store;
+    final EmbeddedObjectStore.Options options;
 
-    StoreFixture(Path dir) {
+    StoreFixture(Path dir) { this(dir, EmbeddedObjectStore.Options.defaults()); }
+
+    StoreFixture(Path dir, EmbeddedObjectStore.Options options) {
         this.dir = dir;
+        this.options = options;
         open();
+    }
+
+    /** Every blob a file, for tests that tamper with blob files. */
+    static StoreFixture filesOnly(Path dir) {
+        return new StoreFixture(dir, EmbeddedObjectStore.Options.defaults().withInlineLimit(0));
     }
 
     static EmbeddedKms openKms(Path dir) { return openKms(dir, Clock.systemUTC()); }
@@ -33,7 +42,7 @@ final class StoreFixture implements AutoCloseable {
 
     void open() {
         kms = openKms(dir, clock);
-        store = EmbeddedObjectStore.open(dir, kms, clock);
+        store = EmbeddedObjectStore.open(dir, kms, clock, options);
     }
 
     void reopen() {

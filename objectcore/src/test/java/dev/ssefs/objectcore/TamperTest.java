@@ -39,7 +39,7 @@ class TamperTest {
 
     @BeforeEach
     void setUp() {
-        f = new StoreFixture(dir);
+        f = StoreFixture.filesOnly(dir); // tampers with blob files (small blobs in meta.db: see InlineTamper)
         oss = f.root();
         oss.createBucket("tamp", new BucketEncryptionRule("AES256", null, null));
     }
@@ -250,6 +250,48 @@ class TamperTest {
         void missingBlob() throws Exception {
             Files.delete(p);
             assertTamperDetected("big", data);
+        }
+    }
+
+    @Nested
+    @DisplayName("a small object's blob inside meta.db")
+    class InlineTamper {
+        @Test
+        @DisplayName("flipping bytes of an inline blob in meta.db is detected (header, wrapped key, chunk and tag)")
+        void flipInMetaDb() throws Exception {
+            f.close();
+            f = new StoreFixture(dir); // small blobs inline
+            oss = f.root();
+            byte[] data = put("inline", random(3000, 7), Map.of());
+            ObjectRecord r = f.store.record("tamp", "inline");
+            byte[] blob;
+            try (BlobReader br = f.store.versions.blobs().open(r.blobId())) {
+                ByteBuffer b = ByteBuffer.allocate((int) br.size());
+                br.readFully(0, b);
+                blob = b.array();
+            }
+            FileBlobStore files = (FileBlobStore) ((dev.ssefs.objectcore.blob.InliningBlobStore) f.store.versions.blobs()).files();
+            assertFalse(Files.exists(files.pathOf(r.blobId())), "the blob is not a file");
+            f.close();
+            Path db = dir.resolve("meta.db");
+            byte[] original = Files.readAllBytes(db);
+            int at = EmbeddedObjectStoreTest.indexOf(original, blob);
+            assertTrue(at >= 0, "the blob is stored whole in meta.db");
+            Random rnd = new Random(8);
+            for (int i = 0; i < 24; i++) {
+                int pos = i < 12 ? i * (blob.length / 12) : rnd.nextInt(blob.length);
+                byte[] t = original.clone();
+                t[at + pos] ^= (byte) (1 << rnd.nextInt(8));
+                Files.write(db, t);
+                f.open();
+                oss = f.root();
+                assertTamperDetected("inline", data);
+                f.close();
+            }
+            Files.write(db, original);
+            f.open();
+            oss = f.root();
+            assertArrayEquals(data, StoreFixture.readBytes(oss, "tamp", "inline", null));
         }
     }
 

@@ -41,6 +41,10 @@ public final class MetaStore implements AutoCloseable {
     private volatile BTreeMap<String, byte[]> parts;
     /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
     private volatile Set<String> liveBlobs;
+    /** Small blobs stored here instead of as files (see InliningBlobStore): blob id to the encrypted blob. */
+    private volatile BTreeMap<String, byte[]> inline;
+    /** The blob store whose small blobs live here, or null. */
+    private volatile dev.ssefs.objectcore.blob.InliningBlobStore inlining;
     private final ReentrantLock commitLock = new ReentrantLock();
     /** Grouped mode: changes are applied at once and committed durably by {@link #sync} (called periodically). */
     private final boolean grouped;
@@ -170,6 +174,8 @@ public final class MetaStore implements AutoCloseable {
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         parts = db.treeMap("parts", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         liveBlobs = db.hashSet("blobs", Serializer.STRING).createOrOpen();
+        // values as records of their own: B-tree nodes stay small, and a lookup reads no blob
+        inline = db.treeMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
         entryCache.clear(); // after the new maps are in place: a reader in between would cache the old map's entry
         db.commit();
     }
@@ -256,6 +262,8 @@ public final class MetaStore implements AutoCloseable {
                     dirty = true;
                     return new Committed<>(value, List.of());
                 }
+                // freed small blobs go in the same commit (a file blob is deleted by the caller right after it)
+                for (String b : tx.freedBlobs) inline.remove(b);
                 db.commit();
             } catch (dev.ssefs.objectcore.OssException rejected) {
                 throw rejected;
@@ -392,7 +400,7 @@ public final class MetaStore implements AutoCloseable {
         byte[] enc = r.encode();
         byte[] old = objects.put(ik, enc);
         entryCache.changed(ik, enc);
-        liveBlobs.add(r.blobId());
+        addLive(r.blobId());
         if (old != null) {
             String oldBlob = ObjectRecord.decode(old).blobId();
             if (!oldBlob.equals(r.blobId())) tx.freeBlob(oldBlob);
@@ -463,7 +471,7 @@ public final class MetaStore implements AutoCloseable {
 
     public void putPart(Tx tx, String uploadId, int partNumber, ObjectRecord part) {
         byte[] old = parts.put(partKey(uploadId, partNumber), part.encode());
-        liveBlobs.add(part.blobId());
+        addLive(part.blobId());
         if (old != null) tx.freeBlob(ObjectRecord.decode(old).blobId());
     }
 
@@ -490,6 +498,55 @@ public final class MetaStore implements AutoCloseable {
     }
 
     // ---- blobs
+    /** A blob becomes referenced; a small one's bytes join the same commit (durable exactly when its reference is). */
+    private void addLive(String blobId) {
+        liveBlobs.add(blobId);
+        dev.ssefs.objectcore.blob.InliningBlobStore in = inlining;
+        byte[] small = in == null ? null : in.staged(blobId);
+        if (small != null) {
+            inline.put(blobId, small); // then out of the staged ones: readers find it in one or the other
+            in.published(blobId);
+        }
+    }
+
+    /** Keeps {@code blobs}' small blobs in meta.db: connects both sides. */
+    public void attachInline(dev.ssefs.objectcore.blob.InliningBlobStore blobs) {
+        blobs.attach(new InlineTable());
+        inlining = blobs;
+    }
+
+    /** meta.db's side of {@link dev.ssefs.objectcore.blob.InliningBlobStore}. */
+    private final class InlineTable implements dev.ssefs.objectcore.blob.InliningBlobStore.Table {
+        private static final int BATCH = 4096;
+
+        @Override
+        public byte[] get(String blobId) {
+            ensureOpen();
+            return inline.get(blobId);
+        }
+
+        /** A change like any other: durable at once, or with the group (a crash before leaves an orphan, reclaimed). */
+        @Override
+        public boolean remove(String blobId) {
+            if (get(blobId) == null) return false; // a file blob: no commit
+            return commit(tx -> inline.remove(blobId) != null).value();
+        }
+
+        @Override
+        public void forEachBatch(java.util.function.Consumer<List<String>> batch) {
+            ensureOpen();
+            List<String> ids = new ArrayList<>(BATCH);
+            for (String id : inline.keySet()) {
+                ids.add(id);
+                if (ids.size() == BATCH) {
+                    batch.accept(ids);
+                    ids = new ArrayList<>(BATCH);
+                }
+            }
+            if (!ids.isEmpty()) batch.accept(ids);
+        }
+    }
+
     public boolean isLiveBlob(String blobId) {
         ensureOpen();
         return liveBlobs.contains(blobId);

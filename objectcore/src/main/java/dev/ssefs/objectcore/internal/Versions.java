@@ -224,8 +224,12 @@ public final class Versions {
                 enc.finish();
                 enc.close();
             }
-            if (deferred != null) deferred.add(blob.commitDeferred());
-            else blob.commit();
+            if (deferred != null) {
+                BlobWriter.Deferred d = blob.commitDeferred();
+                if (d != BlobWriter.Deferred.NONE) deferred.add(d); // a small blob in meta.db: nothing to force
+            } else {
+                blob.commit();
+            }
             committed = true;
             closed = true;
         }
