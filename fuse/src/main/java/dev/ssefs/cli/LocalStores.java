@@ -32,6 +32,13 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
     /** How long after the mount daemon opens the object store its background blob reclamation starts. */
     static final java.time.Duration DAEMON_RECLAIM_DELAY = java.time.Duration.ofSeconds(Long.getLong("ssefs.reclaimDelaySeconds", 10));
 
+    /**
+     * Environment: the largest encrypted blob kept inside meta.db instead of a file of its own, in bytes (0: every
+     * object a file); default {@link EmbeddedObjectStore.Options#DEFAULT_INLINE_LIMIT}.
+     */
+    public static final String ENV_INLINE_LIMIT = "SSEFS_INLINE_LIMIT";
+    static final int MAX_INLINE_LIMIT = 1 << 20;
+
     /** @param env where {@code SSEFS_PASSPHRASE} is looked up */
     public LocalStores(GlobalOptions options, Map<String, String> env, Clock clock) {
         this.options = options;
@@ -95,9 +102,24 @@ public final class LocalStores implements StoreProvider, AutoCloseable {
             }
             return EmbeddedObjectStore.open(options.dataDir(), kms, clock,
                     EmbeddedObjectStore.Options.grouped(groupedCommits).withReclaimDelay(DAEMON_RECLAIM_DELAY)
-                            .withFileSystemSync(syncFs));
+                            .withFileSystemSync(syncFs).withInlineLimit(inlineLimit(env)));
         }
-        return EmbeddedObjectStore.open(options.dataDir(), kms, clock);
+        return EmbeddedObjectStore.open(options.dataDir(), kms, clock,
+                EmbeddedObjectStore.Options.defaults().withInlineLimit(inlineLimit(env)));
+    }
+
+    /** {@link #ENV_INLINE_LIMIT}, checked. */
+    static int inlineLimit(Map<String, String> env) {
+        String v = env.get(ENV_INLINE_LIMIT);
+        if (v == null || v.isBlank()) return EmbeddedObjectStore.Options.DEFAULT_INLINE_LIMIT;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0 && n <= MAX_INLINE_LIMIT) return n;
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new CliFailure(ENV_INLINE_LIMIT + " must be a number of bytes from 0 to " + MAX_INLINE_LIMIT
+                + ", not '" + v + "'");
     }
 
     /**

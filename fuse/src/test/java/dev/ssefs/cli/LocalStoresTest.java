@@ -46,6 +46,33 @@ class LocalStoresTest {
     }
 
     @Test
+    @DisplayName("SSEFS_INLINE_LIMIT: small objects in meta.db by default, every object a file with 0, a bad value refused clearly")
+    void inlineLimit() throws Exception {
+        Files.writeString(dir.resolve("small.txt"), "small object");
+        CliRun c = cli().env("SSEFS_PASSPHRASE", "open sesame 42");
+        assertEquals(0, c.run("--data-dir", "data", "mb", "oss://bkt").status());
+        assertEquals(0, c.run("--data-dir", "data", "cp", "small.txt", "oss://bkt/inline").status());
+        assertEquals(0, blobFiles(dir.resolve("data")), "by default a small object has no blob file");
+        assertEquals(0, c.env("SSEFS_INLINE_LIMIT", "0").run("--data-dir", "data", "cp", "small.txt", "oss://bkt/file").status());
+        assertEquals(1, blobFiles(dir.resolve("data")), "with SSEFS_INLINE_LIMIT=0 it is a file");
+        for (String k : new String[] {"inline", "file"}) {
+            assertEquals("small object", cli().env("SSEFS_PASSPHRASE", "open sesame 42").run("--data-dir", "data", "cat", "oss://bkt/" + k).out());
+        }
+        for (String bad : new String[] {"-1", "lots", "2000000"}) {
+            CliRun.Result r = cli().env("SSEFS_PASSPHRASE", "open sesame 42").env("SSEFS_INLINE_LIMIT", bad)
+                    .run("--data-dir", "data", "cp", "small.txt", "oss://bkt/x");
+            assertEquals(1, r.status(), r.toString());
+            assertEquals("ssefs: SSEFS_INLINE_LIMIT must be a number of bytes from 0 to 1048576, not '" + bad + "'\n", r.err());
+        }
+    }
+
+    static long blobFiles(Path data) throws Exception {
+        try (var s = Files.walk(data.resolve("blobs"))) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
     @DisplayName("a wrong passphrase: exit 1, one clear line, nothing on disk changed")
     void wrongPassphrase() throws Exception {
         Path data = dir.resolve("data");

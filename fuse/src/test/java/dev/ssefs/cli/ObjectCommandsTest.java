@@ -389,7 +389,8 @@ class ObjectCommandsTest {
             ok("cp", "a.txt", "oss://bkt/good.txt");
             assertEquals("Verified 1 objects (12 bytes) in oss://bkt: all authentic\n", ok("verify", "oss://bkt").out());
             Set<Path> before = blobs();
-            ok("cp", "a.txt", "oss://bkt/bad.txt");
+            file("big.txt", "x".repeat(40_000)); // a blob file (small objects live in meta.db; TamperTest covers those)
+            ok("cp", "big.txt", "oss://bkt/bad.txt");
             Set<Path> added = blobs();
             added.removeAll(before);
             assertEquals(1, added.size());

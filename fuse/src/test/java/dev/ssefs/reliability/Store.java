@@ -36,6 +36,11 @@ final class Store implements AutoCloseable {
     final String passphrase;
     final List<Path> mountPoints = new ArrayList<>();
     final List<Process> daemons = new ArrayList<>();
+    /**
+     * SSEFS_INLINE_LIMIT for every command, daemon and {@link #open}: "0" (every object a blob file) unless a test sets
+     * null (the default: small objects in meta.db). Most of these tests look at or tamper with blob files.
+     */
+    String inlineLimit = "0";
     /** Added to the environment of {@link #mountForeground} daemons (e.g. SSEFS_JAVA_OPTS). */
     final Map<String, String> daemonEnv = new HashMap<>();
 
@@ -68,7 +73,9 @@ final class Store implements AutoCloseable {
 
     /** The same secret and work dir, another data dir (e.g. a tmpfs mounted by the test). */
     Store withDataDir(Path dataDir) {
-        return new Store(work, dataDir, keyFile, passphrase);
+        Store s = new Store(work, dataDir, keyFile, passphrase);
+        s.inlineLimit = inlineLimit;
+        return s;
     }
 
     List<String> globals() {
@@ -82,6 +89,7 @@ final class Store implements AutoCloseable {
         e.put("SSEFS_DATA_DIR", null);
         e.put("SSEFS_DEBUG", null);
         e.put("SSEFS_PASSPHRASE", passphrase);
+        e.put("SSEFS_INLINE_LIMIT", inlineLimit);
         e.put("HOME", work.toString());
         e.put("LANG", "C.UTF-8");
         return e;
@@ -193,7 +201,9 @@ final class Store implements AutoCloseable {
             s.destroy();
         }
         try {
-            return new Opened(kms, EmbeddedObjectStore.open(data, kms, Clock.systemUTC()));
+            EmbeddedObjectStore.Options o = EmbeddedObjectStore.Options.defaults();
+            if (inlineLimit != null) o = o.withInlineLimit(Integer.parseInt(inlineLimit));
+            return new Opened(kms, EmbeddedObjectStore.open(data, kms, Clock.systemUTC(), o));
         } catch (RuntimeException e) {
             kms.close();
             throw e;

@@ -281,6 +281,9 @@ public final class EmbeddedObjectStore implements ObjectStore {
         }
     }
 
+    /** Every blob id the blob store holds (files and, for small objects, meta.db): for checks and diagnostics. */
+    public List<String> storedBlobIds() throws IOException { return versions.blobs().list(); }
+
     /** Same as {@link #awaitReclamation()}. */
     public int reclaimedOnOpen() { return awaitReclamation(); }
 
