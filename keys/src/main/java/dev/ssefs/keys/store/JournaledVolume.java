@@ -113,6 +113,8 @@ public final class JournaledVolume extends Volume {
      * header checksum alone reads every header int), so reads must not be syscalls. Bounded: cleared when full.
      */
     private final java.util.concurrent.ConcurrentHashMap<Long, byte[]> clean = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The journal is written through this (only by the thread that holds commitInFlight). */
+    private final ByteBuffer journalBuffer = ByteBuffer.allocate(64 * (8 + PAGE) + 20);
     private static final int MAX_CLEAN_PAGES = 8192; // 32 MiB
     /** The logical length; may exceed the file's until the next sync. Guarded by lock. */
     private long size;
@@ -716,18 +718,24 @@ public final class JournaledVolume extends Volume {
 
     /** Writes and forces the journal; on failure removes it (the commit is then not durable) and throws. */
     private void writeJournal(List<Map.Entry<Long, byte[]>> pages, long newSize) {
-        int total = 20 + pages.size() * (8 + PAGE) + 8;
-        ByteBuffer j = ByteBuffer.allocate(total);
-        j.putLong(MAGIC).putLong(newSize).putInt(pages.size());
-        for (Map.Entry<Long, byte[]> e : pages) j.putLong(e.getKey()).put(e.getValue());
-        CRC32C crc = new CRC32C();
-        crc.update(j.array(), 0, total - 8);
-        j.putLong(crc.getValue());
-        j.flip();
         try (FileChannel ch = channels.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             restrict(journal);
-            writeFully(ch, j, 0);
+            // streamed through one small buffer: a commit of many pages (small blobs) would otherwise be one large
+            // array, allocated straight into the old generation, costing a full GC every few commits
+            ByteBuffer j = journalBuffer;
+            j.clear();
+            CRC32C crc = new CRC32C();
+            long pos = 0;
+            j.putLong(MAGIC).putLong(newSize).putInt(pages.size());
+            for (Map.Entry<Long, byte[]> e : pages) {
+                if (j.remaining() < 8 + PAGE) pos = flushJournal(ch, j, crc, pos);
+                j.putLong(e.getKey()).put(e.getValue());
+            }
+            pos = flushJournal(ch, j, crc, pos);
+            j.putLong(crc.getValue());
+            j.flip();
+            writeFully(ch, j, pos);
             ch.force(true);
             // a new file's directory entry is durable only once its directory is synced (POSIX; XFS, btrfs)
             forceDirectory(dir(), channels);
@@ -742,6 +750,16 @@ public final class JournaledVolume extends Volume {
             throw new UncheckedIOException("cannot commit " + file + " (not committed): " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
+    }
+
+    /** Writes what {@code j} holds at {@code pos}, adding it to {@code crc}; returns the position after it. */
+    private static long flushJournal(FileChannel ch, ByteBuffer j, CRC32C crc, long pos) throws IOException {
+        j.flip();
+        crc.update(j.array(), 0, j.limit());
+        int n = j.limit();
+        writeFully(ch, j, pos);
+        j.clear();
+        return pos + n;
     }
 
     /** Writes the durable pending pages into the main file, forces it, deletes the journal. */
@@ -777,9 +795,10 @@ public final class JournaledVolume extends Volume {
         }
         lock.writeLock().lock();
         try {
-            // the written pages are what the file now holds
-            if (clean.size() + pending.size() >= MAX_CLEAN_PAGES) clean.clear();
-            clean.putAll(pending);
+            // the written pages are what the file now holds: cached copies are refreshed; the others are read from the
+            // file when next needed (most written pages are new data, small blobs above all: cached, they would
+            // push the hot pages out and fill the old generation with short-lived pages)
+            for (Map.Entry<Long, byte[]> e : pending.entrySet()) clean.replace(e.getKey(), e.getValue());
             pending.clear();
             hasPending = false;
         } finally {

@@ -42,7 +42,7 @@ public final class MetaStore implements AutoCloseable {
     /** Blob ids referenced by an object or a part: the blob store minus these is garbage. */
     private volatile Set<String> liveBlobs;
     /** Small blobs stored here instead of as files (see InliningBlobStore): blob id to the encrypted blob. */
-    private volatile BTreeMap<String, byte[]> inline;
+    private volatile Map<String, byte[]> inline;
     /** The blob store whose small blobs live here, or null. */
     private volatile dev.ssefs.objectcore.blob.InliningBlobStore inlining;
     private final ReentrantLock commitLock = new ReentrantLock();
@@ -174,8 +174,8 @@ public final class MetaStore implements AutoCloseable {
         uploads = db.hashMap("uploads", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         parts = db.treeMap("parts", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         liveBlobs = db.hashSet("blobs", Serializer.STRING).createOrOpen();
-        // values as records of their own: B-tree nodes stay small, and a lookup reads no blob
-        inline = db.treeMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+        // a hash map: looked up by random blob id, never in order (a B-tree decodes every key of each node on the way)
+        inline = db.hashMap("inlineBlobs", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         entryCache.clear(); // after the new maps are in place: a reader in between would cache the old map's entry
         db.commit();
     }
