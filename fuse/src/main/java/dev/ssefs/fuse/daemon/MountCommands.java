@@ -37,9 +37,11 @@ public final class MountCommands {
      * A lean heap (160 MiB, measured: the daemon's peak RSS with 256 MiB was 254-268 MiB in mount-scripts/bench)
      * that stays under 256 MiB resident while GiBs are copied (staging is bounded per open file and
      * sequential writes stream); full JIT for a long-lived process; UTF-8 file names whatever the locale
-     * (JDK 17 takes the platform charset from LANG, and jnr decodes FUSE paths with it).
+     * (JDK 17 takes the platform charset from LANG, and jnr decodes FUSE paths with it). The native heap is
+     * trimmed every 5 s: glibc keeps what the JIT and libfuse freed (measured: 62 MiB of 276 MiB resident after an
+     * untar/md5sum/ls/rm round, released by one trim).
      */
-    public static final String DEFAULT_DAEMON_JAVA_OPTS = "-Xms64m -Xmx160m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m"
+    public static final String DEFAULT_DAEMON_JAVA_OPTS = "-Xms64m -Xmx160m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:TrimNativeHeapInterval=5000"
             + " -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8";
 
     /** What the command line knows when it runs mount or umount. */
