@@ -55,8 +55,11 @@ class LocalStoresTest {
         assertEquals(0, blobFiles(dir.resolve("data")), "by default a small object has no blob file");
         assertEquals(0, c.env("SSEFS_INLINE_LIMIT", "0").run("--data-dir", "data", "cp", "small.txt", "oss://bkt/file").status());
         assertEquals(1, blobFiles(dir.resolve("data")), "with SSEFS_INLINE_LIMIT=0 it is a file");
-        for (String k : new String[] {"inline", "file"}) {
-            assertEquals("small object", cli().env("SSEFS_PASSPHRASE", "open sesame 42").run("--data-dir", "data", "cat", "oss://bkt/" + k).out());
+        for (String limit : new String[] {"0", "32768"}) {
+            for (String k : new String[] {"inline", "file"}) {
+                assertEquals("small object", cli().env("SSEFS_PASSPHRASE", "open sesame 42").env("SSEFS_INLINE_LIMIT", limit)
+                        .run("--data-dir", "data", "cat", "oss://bkt/" + k).out(), k + " with limit " + limit);
+            }
         }
         for (String bad : new String[] {"-1", "lots", "2000000"}) {
             CliRun.Result r = cli().env("SSEFS_PASSPHRASE", "open sesame 42").env("SSEFS_INLINE_LIMIT", bad)

@@ -170,9 +170,8 @@ public final class EmbeddedObjectStore implements ObjectStore {
             createPrivateDir(dataDir);
             Path blobDir = dataDir.resolve("blobs");
             createPrivateDir(blobDir);
-            BlobStore files = new FileBlobStore(blobDir);
-            return open(dataDir, options.inlineLimit() > 0 ? new InliningBlobStore(files, options.inlineLimit()) : files,
-                    kms, clock, options);
+            // always inlining-aware: with limit 0 no new blob goes to meta.db, but those already there stay readable
+            return open(dataDir, new InliningBlobStore(new FileBlobStore(blobDir), options.inlineLimit()), kms, clock, options);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the object store in " + dataDir + ": " + e.getMessage(), e);
         }
@@ -248,7 +247,7 @@ public final class EmbeddedObjectStore implements ObjectStore {
         } catch (java.io.UncheckedIOException e) {
             if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getCause().getMessage(), e.getCause());
             reclaimed.completeExceptionally(e.getCause());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | IllegalAccessError e) { // MapDB: "Store was closed" (a rollback reopened it)
             if (!closed) LOG.log(Level.WARNING, "cannot reclaim unpublished blobs: " + e.getMessage(), e);
             reclaimed.completeExceptionally(e);
         } finally {

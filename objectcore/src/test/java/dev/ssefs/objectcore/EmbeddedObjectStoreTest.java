@@ -192,7 +192,7 @@ class EmbeddedObjectStoreTest {
         }
 
         @Test
-        @DisplayName("overwrite and delete free the inline bytes in the same commit (each-change durability)")
+        @DisplayName("overwrite and delete free the inline bytes at once (each-change durability), nothing left after reopen")
         void freed() throws Exception {
             oss.putObject("bk1", "k", in("v1"), Map.of());
             String v1 = f.store.record("bk1", "k").blobId();
@@ -229,7 +229,36 @@ class EmbeddedObjectStoreTest {
         }
 
         @Test
-        @DisplayName("copies share a small blob: deleting the source keeps the copy readable")
+        @DisplayName("reopened with inline limit 0: small objects already in meta.db stay readable and deletable; new ones are files")
+        void limitZeroKeepsExisting() throws Exception {
+            oss.putObject("bk1", "old", in("stored in meta.db"), Map.of());
+            String oldBlob = f.store.record("bk1", "old").blobId();
+            assertFalse(files().exists(oldBlob));
+            f.close();
+            f.kms = StoreFixture.openKms(dir, f.clock);
+            f.store = EmbeddedObjectStore.open(dir, f.kms, f.clock, EmbeddedObjectStore.Options.defaults().withInlineLimit(0));
+            Oss o = f.store.as("root");
+            assertEquals("stored in meta.db", read(o, "bk1", "old"));
+            assertTrue(o.verify("bk1", null, null).ok());
+            o.putObject("bk1", "new", in("a file now"), Map.of());
+            assertTrue(files().exists(f.store.record("bk1", "new").blobId()));
+            o.deleteObject("bk1", "old");
+            assertFalse(f.store.versions.blobs().exists(oldBlob), "deleted from meta.db");
+            assertEquals(0, f.store.awaitReclamation());
+        }
+
+        @Test
+        @DisplayName("back-to-origin objects (stored plain) are files, never in meta.db")
+        void plainNeverInline(@org.junit.jupiter.api.io.TempDir Path origin) throws Exception {
+            java.nio.file.Files.writeString(origin.resolve("small.txt"), "mirrored plaintext");
+            oss.createBucket("mirror", new BucketEncryptionRule("KMS", null, null));
+            oss.putBucketOrigin("mirror", origin.toString());
+            assertEquals("mirrored plaintext", read(oss, "mirror", "small.txt"));
+            assertTrue(files().exists(f.store.record("mirror", "small.txt").blobId()));
+        }
+
+        @Test
+        @DisplayName("a copy is a small blob of its own: deleting the source keeps the copy readable")
         void copies() throws Exception {
             oss.putObject("bk1", "src", in("shared small content"), Map.of());
             oss.copyObject("bk1", "src", "bk1", "dst", Map.of());
@@ -246,6 +275,7 @@ class EmbeddedObjectStoreTest {
             byte[] body = new byte[4000];
             for (int i = 0; i + marker.length <= body.length; i += marker.length) System.arraycopy(marker, 0, body, i, marker.length);
             oss.putObject("bk1", "secret", StoreFixture.in(body), Map.of());
+            assertFalse(files().exists(f.store.record("bk1", "secret").blobId()), "the object is inline");
             f.reopen();
             assertArrayEquals(body, StoreFixture.readBytes(f.root(), "bk1", "secret", null));
             f.close();

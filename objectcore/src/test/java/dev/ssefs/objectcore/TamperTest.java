@@ -49,7 +49,7 @@ class TamperTest {
 
     Path blobFile(String key) {
         ObjectRecord r = f.store.record("tamp", key);
-        return ((FileBlobStore) f.store.versions.blobs()).pathOf(r.blobId());
+        return ((FileBlobStore) ((dev.ssefs.objectcore.blob.InliningBlobStore) f.store.versions.blobs()).files()).pathOf(r.blobId());
     }
 
     ChunkLayout layout(String key) throws IOException {

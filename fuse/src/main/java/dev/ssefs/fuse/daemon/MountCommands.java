@@ -37,12 +37,20 @@ public final class MountCommands {
      * A lean heap (160 MiB, measured: the daemon's peak RSS with 256 MiB was 254-268 MiB in mount-scripts/bench)
      * that stays under 256 MiB resident while GiBs are copied (staging is bounded per open file and
      * sequential writes stream); full JIT for a long-lived process; UTF-8 file names whatever the locale
-     * (JDK 17 takes the platform charset from LANG, and jnr decodes FUSE paths with it). The native heap is
-     * trimmed every 5 s: glibc keeps what the JIT and libfuse freed (measured: 62 MiB of 276 MiB resident after an
-     * untar/md5sum/ls/rm round, released by one trim).
+     * (JDK 17 takes the platform charset from LANG, and jnr decodes FUSE paths with it). Where the JDK has it,
+     * the native heap is also trimmed every 5 s ({@link #TRIM_NATIVE_HEAP}): glibc keeps what the JIT and libfuse freed
+     * (measured: 62 MiB of 276 MiB resident after an untar/md5sum/ls/rm round, released by one trim).
      */
-    public static final String DEFAULT_DAEMON_JAVA_OPTS = "-Xms64m -Xmx160m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:TrimNativeHeapInterval=5000"
+    public static final String DEFAULT_DAEMON_JAVA_OPTS = "-Xms64m -Xmx160m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m"
             + " -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8";
+
+    /** Added to the daemon's options where the JDK has it (the launcher does the same for a foreground mount). */
+    static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
+
+    /** -XX:TrimNativeHeapInterval exists from JDK 17.0.9, 21.0.1 and 22; an older JVM would refuse to start. */
+    static boolean trimsNativeHeap(Runtime.Version v) {
+        return v.feature() >= 22 || (v.feature() == 21 && v.update() >= 1) || (v.feature() == 17 && v.update() >= 9);
+    }
 
     /** What the command line knows when it runs mount or umount. */
     public record Context(Path dataDir, String principal, Path cwd, Map<String, String> env, PrintStream out,
@@ -150,6 +158,7 @@ public final class MountCommands {
             cmd.add("-Xlog:cds*=off"); // the JVM ignores an archive that does not fit: quietly
             cmd.add("-XX:SharedArchiveFile=" + archive); // the launcher's
         }
+        if (trimsNativeHeap(Runtime.version()) && !opts.contains("TrimNativeHeapInterval")) cmd.add(TRIM_NATIVE_HEAP);
         if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow"); // jffi uses Unsafe
         cmd.add("-cp");

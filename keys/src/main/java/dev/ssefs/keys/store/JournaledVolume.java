@@ -380,7 +380,13 @@ public final class JournaledVolume extends Volume {
         if (p == null) {
             byte[] committed = committing == null ? null : committing.get(no);
             if (committed == null) committed = pending.get(no);
-            p = (committed != null ? committed : cleanPage(no)).clone();
+            if (committed != null) {
+                p = committed.clone();
+            } else {
+                // a copy of the file's page, not cached: a page written is new data more often than not
+                byte[] cached = clean.get(no);
+                p = cached != null ? cached.clone() : readMain(no);
+            }
             dirty.put(no, p);
         }
         return p;
@@ -390,21 +396,27 @@ public final class JournaledVolume extends Volume {
     private byte[] cleanPage(long no) {
         byte[] p = clean.get(no);
         if (p == null) {
-            p = new byte[PAGE];
-            long start = no * PAGE;
-            long len = fileLen;
-            if (start < len) {
-                ByteBuffer b = ByteBuffer.wrap(p, 0, (int) Math.min(PAGE, len - start));
-                try {
-                    while (b.hasRemaining()) {
-                        if (main.read(b, start + b.position()) < 0) break;
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-                }
-            }
+            p = readMain(no);
             if (clean.size() >= MAX_CLEAN_PAGES) clean.clear();
             clean.put(no, p);
+        }
+        return p;
+    }
+
+    /** A new array with the main file's page (zeros past its end). */
+    private byte[] readMain(long no) {
+        byte[] p = new byte[PAGE];
+        long start = no * PAGE;
+        long len = fileLen;
+        if (start < len) {
+            ByteBuffer b = ByteBuffer.wrap(p, 0, (int) Math.min(PAGE, len - start));
+            try {
+                while (b.hasRemaining()) {
+                    if (main.read(b, start + b.position()) < 0) break;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            }
         }
         return p;
     }
@@ -436,6 +448,16 @@ public final class JournaledVolume extends Volume {
             offset += n;
             dstPos += n;
             len -= n;
+        }
+    }
+
+    /** Pages held in memory until a commit is durable and applied: dirty, being committed, or applied-pending. */
+    public int unsyncedPages() {
+        lock.readLock().lock();
+        try {
+            return dirty.size() + (committing == null ? 0 : committing.size()) + pending.size();
+        } finally {
+            lock.readLock().unlock();
         }
     }
 

@@ -16,6 +16,22 @@ class JournaledVolumeTest {
     @TempDir Path dir;
 
     @Test
+    @DisplayName("unsyncedPages counts the pages held in memory until a sync, and a sync empties it")
+    void unsyncedPages() {
+        JournaledVolume v = new JournaledVolume(dir.resolve("u.db").toFile());
+        v.ensureAvailable(10 * JournaledVolume.PAGE);
+        assertEquals(0, v.unsyncedPages());
+        v.putLong(8, 1L);
+        v.putLong(16, 2L); // the same page
+        v.putData(3 * JournaledVolume.PAGE - 2, new byte[4], 0, 4); // two more pages
+        assertEquals(3, v.unsyncedPages());
+        v.sync();
+        assertEquals(0, v.unsyncedPages());
+        assertEquals(2L, v.getLong(16));
+        v.close();
+    }
+
+    @Test
     @DisplayName("writes are visible before sync, durable after it, and dropped by discard")
     void visibility() {
         Path f = dir.resolve("v.db");

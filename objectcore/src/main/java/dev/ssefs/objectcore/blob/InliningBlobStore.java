@@ -18,9 +18,12 @@ import java.util.function.Consumer;
  * A blob whose writer has seen at most {@link #limit()} bytes by its commit is held in memory ("staged") until the
  * metadata change that publishes it takes it ({@link #staged}, {@link #published}) and stores it in the same commit as the index entry
  * (see {@link Table}): it becomes durable exactly when its reference does, and a crash loses both or neither. A larger
- * blob is a file from the moment it outgrows the limit. What the table holds is the same encrypted blob a file would
- * hold (nothing plaintext); a blob never published is dropped with {@link #delete}, or, after a crash, reclaimed like
- * any unreferenced blob ({@link #forEachBatch} lists the table's ids too).
+ * blob is a file from the moment it outgrows the limit, and so is a small one committed while the metadata store
+ * holds more unsynced bytes than it should ({@link #inlineAllowed}: those bytes sit in memory until their commit is
+ * durable). What the table holds is the same encrypted blob a file would hold ({@link #createFile} keeps plain
+ * back-to-origin blobs out of it); a blob never published is dropped with {@link #delete}, or, after a crash,
+ * reclaimed like any unreferenced blob ({@link #forEachBatch} lists the table's ids too). With limit 0 no new blob goes
+ * to the table, and the ones already there stay readable.
  */
 public final class InliningBlobStore implements BlobStore {
     /** The metadata store's side: small blobs that were published. Implementations are thread-safe. */
@@ -39,6 +42,8 @@ public final class InliningBlobStore implements BlobStore {
     private final int limit;
     private final ConcurrentHashMap<String, byte[]> staged = new ConcurrentHashMap<>();
     private volatile Table table;
+    /** Whether the metadata store can take more inline bytes now (see {@link #attach}). */
+    private volatile java.util.function.BooleanSupplier inlineAllowed = () -> true;
 
     /** @param limit the largest blob (bytes) kept in the table; 0 keeps every blob a file */
     public InliningBlobStore(BlobStore files, int limit) {
@@ -49,6 +54,22 @@ public final class InliningBlobStore implements BlobStore {
 
     /** Connects the table once the metadata store is open (it needs this store's {@link #staged} first). */
     public void attach(Table t) { this.table = Objects.requireNonNull(t, "table"); }
+
+    /**
+     * As {@link #attach(Table)}; {@code allowed} says whether a small blob committed now may go to the table (false:
+     * the metadata store holds too many unsynced bytes, and it becomes a file).
+     */
+    public void attach(Table t, java.util.function.BooleanSupplier allowed) {
+        this.inlineAllowed = Objects.requireNonNull(allowed, "allowed");
+        attach(t);
+    }
+
+    /** A blob that is always a file (plain back-to-origin blobs: no plaintext goes into the metadata store). */
+    public BlobWriter createFile(String blobId) throws IOException {
+        BlobIds.requireValid(blobId);
+        if (staged.containsKey(blobId) || table().get(blobId) != null) throw new FileAlreadyExistsException(blobId);
+        return files.create(blobId);
+    }
 
     public int limit() { return limit; }
 
@@ -147,12 +168,7 @@ public final class InliningBlobStore implements BlobStore {
         public int write(ByteBuffer src) throws IOException {
             if (!isOpen()) throw new IllegalStateException("blob " + blobId + " is already " + (committed ? "committed" : "aborted"));
             int n = src.remaining();
-            if (file == null && (long) count + n > limit) {
-                file = files.create(blobId);
-                ByteBuffer held = ByteBuffer.wrap(buf, 0, count);
-                while (held.hasRemaining()) file.write(held);
-                buf = null;
-            }
+            if (file == null && (long) count + n > limit) toFile();
             if (file != null) {
                 while (src.hasRemaining()) file.write(src);
                 return n;
@@ -167,6 +183,7 @@ public final class InliningBlobStore implements BlobStore {
         public void commit() throws IOException {
             if (committed) return;
             if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
+            if (file == null && !inline()) toFile();
             if (file != null) file.commit();
             else stage();
             committed = true;
@@ -176,11 +193,23 @@ public final class InliningBlobStore implements BlobStore {
         public Deferred commitDeferred() throws IOException {
             if (committed) return Deferred.NONE;
             if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
+            if (file == null && !inline()) toFile();
             Deferred d = Deferred.NONE;
             if (file != null) d = file.commitDeferred();
             else stage();
             committed = true;
             return d;
+        }
+
+        /** Whether this small blob may go to the table: a limit above 0 and room in the metadata store. */
+        private boolean inline() { return limit > 0 && inlineAllowed.getAsBoolean(); }
+
+        /** Becomes a file blob holding what was buffered. */
+        private void toFile() throws IOException {
+            file = files.create(blobId);
+            ByteBuffer held = ByteBuffer.wrap(buf, 0, count);
+            while (held.hasRemaining()) file.write(held);
+            buf = null;
         }
 
         /** Durable with the metadata commit that publishes it, which takes it from here. */

@@ -509,9 +509,15 @@ public final class MetaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Small blobs go to meta.db only while it holds fewer unsynced pages than this (16 MiB): they stay in memory until
+     * their commit is durable, and a slow disk must not let writers fill the heap; past it they become files.
+     */
+    static final int INLINE_BUDGET_PAGES = Integer.getInteger("ssefs.inlineBudgetPages", 4096);
+
     /** Keeps {@code blobs}' small blobs in meta.db: connects both sides. */
     public void attachInline(dev.ssefs.objectcore.blob.InliningBlobStore blobs) {
-        blobs.attach(new InlineTable());
+        blobs.attach(new InlineTable(), () -> volume.unsyncedPages() < INLINE_BUDGET_PAGES);
         inlining = blobs;
     }
 
@@ -528,8 +534,10 @@ public final class MetaStore implements AutoCloseable {
         /** A change like any other: durable at once, or with the group (a crash before leaves an orphan, reclaimed). */
         @Override
         public boolean remove(String blobId) {
-            if (get(blobId) == null) return false; // a file blob: no commit
-            return commit(tx -> inline.remove(blobId) != null).value();
+            ensureOpen();
+            if (!inline.containsKey(blobId)) return false; // a file blob: no commit
+            // checked again in the change: a rollback may have made it referenced since the caller looked
+            return commit(tx -> !liveBlobs.contains(blobId) && !pendingFrees.contains(blobId) && inline.remove(blobId) != null).value();
         }
 
         @Override

@@ -168,7 +168,10 @@ public final class Versions {
     }
 
     public Writer newPlain(byte[] versionId) throws IOException {
-        return new Writer(blobs.create(register(versionId)), null, deferred);
+        String id = register(versionId);
+        // plaintext (back-to-origin) stays a file of its own, never inside meta.db
+        BlobWriter w = blobs instanceof dev.ssefs.objectcore.blob.InliningBlobStore in ? in.createFile(id) : blobs.create(id);
+        return new Writer(w, null, deferred);
     }
 
     /** Streams plaintext into a new blob and computes its MD5 (the ETag). */

@@ -149,6 +149,50 @@ class InliningBlobStoreTest {
         }
 
         @Test
+        @DisplayName("limit 0: an empty blob is a file too, and blobs already in the table stay readable and deletable")
+        void zeroLimitKeepsTheTable() throws IOException {
+            put(id(6), bytes(10, 6), 10, false);
+            publish(id(6));
+            InliningBlobStore s = new InliningBlobStore(files, 0);
+            s.attach(table);
+            try (BlobWriter w = s.create(id(7))) {
+                w.commit();
+            }
+            assertTrue(files.exists(id(7)), "an empty blob");
+            assertArrayEquals(bytes(10, 6), s.open(id(6)).view(0, 10).array());
+            assertTrue(s.delete(id(6)));
+            assertFalse(table.map.containsKey(id(6)));
+        }
+
+        @Test
+        @DisplayName("while the metadata store has no room (too many unsynced bytes) a small blob becomes a file")
+        void noRoom() throws IOException {
+            boolean[] room = {false};
+            store.attach(table, () -> room[0]);
+            byte[] data = bytes(100, 8);
+            put(id(8), data, 100, true);
+            assertTrue(files.exists(id(8)));
+            assertNull(store.staged(id(8)));
+            assertArrayEquals(data, read(id(8)));
+            room[0] = true;
+            put(id(9), data, 100, false);
+            assertFalse(files.exists(id(9)));
+            assertNotNull(store.staged(id(9)));
+        }
+
+        @Test
+        @DisplayName("createFile: always a file, however small (plain back-to-origin blobs)")
+        void createFile() throws IOException {
+            try (BlobWriter w = store.createFile(id(12))) {
+                w.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+                w.commit();
+            }
+            assertTrue(files.exists(id(12)));
+            assertNull(store.staged(id(12)));
+            assertThrows(FileAlreadyExistsException.class, () -> store.createFile(id(12)));
+        }
+
+        @Test
         @DisplayName("a negative limit is refused")
         void negativeLimit() {
             assertThrows(IllegalArgumentException.class, () -> new InliningBlobStore(files, -1));
