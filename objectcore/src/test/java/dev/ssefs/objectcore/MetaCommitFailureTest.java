@@ -42,9 +42,12 @@ class MetaCommitFailureTest {
     EmbeddedObjectStore openStore(FaultyChannels ch) throws Exception {
         Path blobs = dir.resolve("blobs");
         Files.createDirectories(blobs);
-        return EmbeddedObjectStore.open(dir, new FileBlobStore(blobs), kms, clock,
+        return EmbeddedObjectStore.open(dir, blobStore(blobs), kms, clock,
                 EmbeddedObjectStore.Options.defaults(), ch);
     }
+
+    /** Every blob a file here; {@link MetaCommitFailureInlineTest} runs the same cases with small blobs in meta.db. */
+    dev.ssefs.objectcore.blob.BlobStore blobStore(Path blobs) throws Exception { return new FileBlobStore(blobs); }
 
     @AfterEach
     void close() {
