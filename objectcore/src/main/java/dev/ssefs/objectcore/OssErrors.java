@@ -36,7 +36,7 @@ public final class OssErrors {
     }
 
     public static OssException noSuchKey(String bucket, String key) {
-        return new OssException(404, "NoSuchKey", "The specified key does not exist. Object: oss://" + bucket + "/" + key);
+        return OssException.expected(404, "NoSuchKey", "The specified key does not exist. Object: oss://" + bucket + "/" + key);
     }
 
     public static OssException noSuchUpload(String uploadId) {

@@ -17,6 +17,22 @@ public class OssException extends RuntimeException {
         this.code = code;
     }
 
+    /**
+     * An expected answer rather than a failure (NoSuchKey: the mount asks for names that do not exist on every
+     * create, twice per name): no stack trace, whose capture through the FUSE callback's deep stack cost more than
+     * the lookup itself.
+     */
+    protected OssException(int httpStatus, String code, String message, boolean stackTrace) {
+        super(message, null, true, stackTrace);
+        this.httpStatus = httpStatus;
+        this.code = code;
+    }
+
+    /** As {@link #OssException(int, String, String)}, without a stack trace (see above). */
+    static OssException expected(int httpStatus, String code, String message) {
+        return new OssException(httpStatus, code, message, false);
+    }
+
     public int httpStatus() { return httpStatus; }
 
     public String code() { return code; }
