@@ -275,7 +275,7 @@ class TamperTest {
             f.close();
             Path db = dir.resolve("meta.db");
             byte[] original = Files.readAllBytes(db);
-            int at = EmbeddedObjectStoreTest.indexOf(original, blob);
+            int at = com.google.common.primitives.Bytes.indexOf(original, blob);
             assertTrue(at >= 0, "the blob is stored whole in meta.db");
             Random rnd = new Random(8);
             for (int i = 0; i < 24; i++) {
