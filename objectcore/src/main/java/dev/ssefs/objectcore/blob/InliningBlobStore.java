@@ -31,6 +31,9 @@ public final class InliningBlobStore implements BlobStore {
         /** The blob's bytes, or null. */
         byte[] get(String blobId);
 
+        /** Whether the table holds the blob (without reading it). */
+        default boolean contains(String blobId) { return get(blobId) != null; }
+
         /** Drops a blob (durable with the next metadata commit); whether it was there. */
         boolean remove(String blobId);
 
@@ -67,7 +70,7 @@ public final class InliningBlobStore implements BlobStore {
     /** A blob that is always a file (plain back-to-origin blobs: no plaintext goes into the metadata store). */
     public BlobWriter createFile(String blobId) throws IOException {
         BlobIds.requireValid(blobId);
-        if (staged.containsKey(blobId) || table().get(blobId) != null) throw new FileAlreadyExistsException(blobId);
+        if (staged.containsKey(blobId) || table().contains(blobId)) throw new FileAlreadyExistsException(blobId);
         return files.create(blobId);
     }
 
@@ -94,7 +97,7 @@ public final class InliningBlobStore implements BlobStore {
     @Override
     public BlobWriter create(String blobId) throws IOException {
         BlobIds.requireValid(blobId);
-        if (staged.containsKey(blobId) || table().get(blobId) != null || files.exists(blobId)) {
+        if (staged.containsKey(blobId) || table().contains(blobId) || files.exists(blobId)) {
             throw new FileAlreadyExistsException(blobId);
         }
         return new Writer(blobId);
@@ -118,7 +121,7 @@ public final class InliningBlobStore implements BlobStore {
 
     @Override
     public boolean exists(String blobId) throws IOException {
-        return staged.containsKey(blobId) || table().get(blobId) != null || files.exists(blobId);
+        return staged.containsKey(blobId) || table().contains(blobId) || files.exists(blobId);
     }
 
     @Override

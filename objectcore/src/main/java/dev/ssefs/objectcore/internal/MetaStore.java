@@ -531,11 +531,16 @@ public final class MetaStore implements AutoCloseable {
             return inline.get(blobId);
         }
 
+        @Override
+        public boolean contains(String blobId) {
+            ensureOpen();
+            return inline.containsKey(blobId);
+        }
+
         /** A change like any other: durable at once, or with the group (a crash before leaves an orphan, reclaimed). */
         @Override
         public boolean remove(String blobId) {
-            ensureOpen();
-            if (!inline.containsKey(blobId)) return false; // a file blob: no commit
+            if (!contains(blobId)) return false; // a file blob: no commit
             // checked again in the change: a rollback may have made it referenced since the caller looked
             return commit(tx -> !liveBlobs.contains(blobId) && !pendingFrees.contains(blobId) && inline.remove(blobId) != null).value();
         }
