@@ -14,6 +14,13 @@ public interface BlobStore {
     /** Starts a new blob. @throws FileAlreadyExistsException when the id exists */
     BlobWriter create(String blobId) throws IOException;
 
+    /**
+     * Starts a new blob whose bytes are plaintext (back-to-origin objects). A store that keeps small blobs inside the
+     * metadata store keeps these out of it ({@link InliningBlobStore}); the default is {@link #create}.
+     * @throws FileAlreadyExistsException when the id exists
+     */
+    default BlobWriter createPlaintext(String blobId) throws IOException { return create(blobId); }
+
     /** @throws NoSuchFileException when there is no such blob */
     BlobReader open(String blobId) throws IOException;
 

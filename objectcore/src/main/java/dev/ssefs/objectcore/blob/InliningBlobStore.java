@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * (see {@link Table}): it becomes durable exactly when its reference does, and a crash loses both or neither. A larger
  * blob is a file from the moment it outgrows the limit, and so is a small one committed while the metadata store
  * holds more unsynced bytes than it should ({@link #inlineAllowed}: those bytes sit in memory until their commit is
- * durable). What the table holds is the same encrypted blob a file would hold ({@link #createFile} keeps plain
+ * durable). What the table holds is the same encrypted blob a file would hold ({@link #createPlaintext} keeps plain
  * back-to-origin blobs out of it); a blob never published is dropped with {@link #delete}, or, after a crash,
  * reclaimed like any unreferenced blob ({@link #forEachBatch} lists the table's ids too). With limit 0 no new blob goes
  * to the table, and the ones already there stay readable.
@@ -67,12 +67,16 @@ public final class InliningBlobStore implements BlobStore {
         attach(t);
     }
 
-    /** A blob that is always a file (plain back-to-origin blobs: no plaintext goes into the metadata store). */
-    public BlobWriter createFile(String blobId) throws IOException {
+    /** Always a file: no plaintext goes into the metadata store. */
+    @Override
+    public BlobWriter createPlaintext(String blobId) throws IOException {
         BlobIds.requireValid(blobId);
-        if (staged.containsKey(blobId) || table().contains(blobId)) throw new FileAlreadyExistsException(blobId);
+        if (heldHere(blobId)) throw new FileAlreadyExistsException(blobId);
         return files.create(blobId);
     }
+
+    /** Staged or in the table (not a file). */
+    private boolean heldHere(String blobId) { return staged.containsKey(blobId) || table().contains(blobId); }
 
     public int limit() { return limit; }
 
@@ -97,9 +101,7 @@ public final class InliningBlobStore implements BlobStore {
     @Override
     public BlobWriter create(String blobId) throws IOException {
         BlobIds.requireValid(blobId);
-        if (staged.containsKey(blobId) || table().contains(blobId) || files.exists(blobId)) {
-            throw new FileAlreadyExistsException(blobId);
-        }
+        if (exists(blobId)) throw new FileAlreadyExistsException(blobId);
         return new Writer(blobId);
     }
 
@@ -121,14 +123,13 @@ public final class InliningBlobStore implements BlobStore {
 
     @Override
     public boolean exists(String blobId) throws IOException {
-        return staged.containsKey(blobId) || table().contains(blobId) || files.exists(blobId);
+        return heldHere(blobId) || files.exists(blobId);
     }
 
     @Override
     public List<String> list() throws IOException {
-        List<String> ids = new ArrayList<>(files.list());
-        table().forEachBatch(ids::addAll);
-        ids.addAll(staged.keySet());
+        List<String> ids = new ArrayList<>();
+        forEachBatch(ids::addAll);
         ids.sort(null);
         return ids;
     }

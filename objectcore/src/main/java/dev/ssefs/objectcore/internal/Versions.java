@@ -168,10 +168,7 @@ public final class Versions {
     }
 
     public Writer newPlain(byte[] versionId) throws IOException {
-        String id = register(versionId);
-        // plaintext (back-to-origin) stays a file of its own, never inside meta.db
-        BlobWriter w = blobs instanceof dev.ssefs.objectcore.blob.InliningBlobStore in ? in.createFile(id) : blobs.create(id);
-        return new Writer(w, null, deferred);
+        return new Writer(blobs.createPlaintext(register(versionId)), null, deferred);
     }
 
     /** Streams plaintext into a new blob and computes its MD5 (the ETag). */

@@ -181,15 +181,15 @@ class InliningBlobStoreTest {
         }
 
         @Test
-        @DisplayName("createFile: always a file, however small (plain back-to-origin blobs)")
-        void createFile() throws IOException {
-            try (BlobWriter w = store.createFile(id(12))) {
+        @DisplayName("createPlaintext: always a file, however small (plain back-to-origin blobs)")
+        void createPlaintext() throws IOException {
+            try (BlobWriter w = store.createPlaintext(id(12))) {
                 w.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
                 w.commit();
             }
             assertTrue(files.exists(id(12)));
             assertNull(store.staged(id(12)));
-            assertThrows(FileAlreadyExistsException.class, () -> store.createFile(id(12)));
+            assertThrows(FileAlreadyExistsException.class, () -> store.createPlaintext(id(12)));
         }
 
         @Test
