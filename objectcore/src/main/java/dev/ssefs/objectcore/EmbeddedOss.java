@@ -517,7 +517,7 @@ final class EmbeddedOss implements Oss {
      * in grouped mode other writers' published changes too.
      */
     private static final class SourceChanged extends OssException {
-        SourceChanged() { super(409, "ConcurrentModification", "the object changed during the copy"); }
+        SourceChanged() { super(409, "ConcurrentModification", "the object changed during the copy", false); } // retried: no stack
     }
 
     private ObjectMeta copyOnce(String srcBucket, String srcKey, String dstBucket, String dstKey, RequestHeaders h,
