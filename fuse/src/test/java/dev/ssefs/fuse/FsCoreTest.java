@@ -426,6 +426,12 @@ class FsCoreTest {
             oss.putObject(B, key, new ByteArrayInputStream(data), Map.of()); // ssefs cp, or another mount
         }
 
+        /** Overwrites {@code key} with a short version from outside: the open file {@code fh} still reads {@code pinned}. */
+        void assertReadsPinned(long fh, String key, byte[] pinned) throws IOException {
+            overwriteFromOutside(key, "short v2".getBytes());
+            assertArrayEquals(pinned, read(fh, 700_000));
+        }
+
         @Test
         @DisplayName("an overwrite after open (even a shorter one) is not seen by that open file; reads are neither mixed nor EIO")
         void readsThePinnedVersion() throws IOException {
@@ -433,8 +439,7 @@ class FsCoreTest {
             put("/f", v1);
             long fh = fs.open("/f", FsCore.O_RDONLY);
             try {
-                overwriteFromOutside("f", "short v2".getBytes());
-                assertArrayEquals(v1, read(fh, 700_000));
+                assertReadsPinned(fh, "f", v1);
             } finally {
                 fs.release(fh);
             }
@@ -450,8 +455,7 @@ class FsCoreTest {
             fs.flush(writer); // close(2): committed; the kernel sends release later
             long fh = fs.open("/g", FsCore.O_RDONLY);
             try {
-                overwriteFromOutside("g", "short v2".getBytes());
-                assertArrayEquals(v1, read(fh, 700_000));
+                assertReadsPinned(fh, "g", v1);
             } finally {
                 fs.release(fh);
                 fs.release(writer);

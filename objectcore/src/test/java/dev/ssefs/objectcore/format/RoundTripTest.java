@@ -217,15 +217,23 @@ class RoundTripTest {
     @Nested
     @DisplayName("the reader decrypts only the chunks a range touches")
     class OnlyTouchedChunks {
+        /** {@code chunks} 1000-byte chunks of random plaintext sealed under an AES-256-GCM key; reads counted per chunk. */
+        record Sealed(byte[] p, byte[] k, byte[] blob, ChunkLayout layout, CountingBlob counting) {
+            static Sealed of(int chunks, long seed) throws IOException {
+                ObjectHeader h = header(DataAlgorithm.AES_256_GCM, 1000);
+                byte[] p = random(chunks * 1000, seed);
+                byte[] k = key(DataAlgorithm.AES_256_GCM, seed);
+                byte[] blob = encrypt(h, k, p);
+                return new Sealed(p, k, blob, ObjectFormats.latest().layout(h), new CountingBlob(blob(blob)));
+            }
+        }
+
         @Test
         void countsBlobReads() throws IOException {
-            int chunk = 1000;
-            byte[] p = random(10 * chunk, 6);
-            byte[] k = key(DataAlgorithm.AES_256_GCM, 6);
-            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
-            byte[] blob = encrypt(h, k, p);
-            ChunkLayout layout = ObjectFormats.latest().layout(h);
-            CountingBlob counting = new CountingBlob(blob(blob));
+            Sealed s = Sealed.of(10, 6);
+            byte[] p = s.p(), k = s.k();
+            ChunkLayout layout = s.layout();
+            CountingBlob counting = s.counting();
             try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
                 // opening reads the header and authenticates the final chunk (chunk 9), nothing else
                 assertEquals(Set.of(9L), counting.chunksRead(layout));
@@ -249,13 +257,10 @@ class RoundTripTest {
         @Test
         @DisplayName("a range over several chunks is one blob read, and every chunk in it is still authenticated")
         void multiChunkRangeIsOneReadAndAuthenticated() throws IOException {
-            int chunk = 1000;
-            byte[] p = random(10 * chunk, 9);
-            byte[] k = key(DataAlgorithm.AES_256_GCM, 9);
-            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
-            byte[] blob = encrypt(h, k, p);
-            ChunkLayout layout = ObjectFormats.latest().layout(h);
-            CountingBlob counting = new CountingBlob(blob(blob));
+            Sealed s = Sealed.of(10, 9);
+            byte[] p = s.p(), k = s.k(), blob = s.blob();
+            ChunkLayout layout = s.layout();
+            CountingBlob counting = s.counting();
             try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
                 counting.reset();
                 assertArrayEquals(Arrays.copyOfRange(p, 1500, 6500), readRange(d, 1500, 5000));
@@ -274,12 +279,10 @@ class RoundTripTest {
         @Test
         @DisplayName("a multi-chunk range starting in this thread's verified chunk reads only the chunks after it")
         void multiChunkRangeSkipsTheCachedChunk() throws IOException {
-            int chunk = 1000;
-            byte[] p = random(10 * chunk, 11);
-            byte[] k = key(DataAlgorithm.AES_256_GCM, 11);
-            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
-            ChunkLayout layout = ObjectFormats.latest().layout(h);
-            CountingBlob counting = new CountingBlob(blob(encrypt(h, k, p)));
+            Sealed s = Sealed.of(10, 11);
+            byte[] p = s.p(), k = s.k();
+            ChunkLayout layout = s.layout();
+            CountingBlob counting = s.counting();
             try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
                 readRange(d, 1000, 100); // chunk 1 verified and kept by this thread
                 counting.reset();
@@ -307,13 +310,11 @@ class RoundTripTest {
         @Test
         @DisplayName("small sequential reads within one chunk decrypt it once per thread; other objects do not disturb it")
         void lastChunkIsReused() throws IOException {
-            int chunk = 1000;
-            byte[] p = random(5 * chunk, 7);
-            byte[] k = key(DataAlgorithm.AES_256_GCM, 7);
-            ObjectHeader h = header(DataAlgorithm.AES_256_GCM, chunk);
-            ChunkLayout layout = ObjectFormats.latest().layout(h);
-            CountingBlob counting = new CountingBlob(blob(encrypt(h, k, p)));
-            byte[] other = encrypt(header(DataAlgorithm.AES_256_GCM, chunk), k, random(3000, 8));
+            Sealed s = Sealed.of(5, 7);
+            byte[] p = s.p(), k = s.k();
+            ChunkLayout layout = s.layout();
+            CountingBlob counting = s.counting();
+            byte[] other = encrypt(header(DataAlgorithm.AES_256_GCM, 1000), k, random(3000, 8));
             try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME);
                  ObjectDecryptor o = ObjectFormats.open(blob(other), k, NAME)) {
                 counting.reset();
