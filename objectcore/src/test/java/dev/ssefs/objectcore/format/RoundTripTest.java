@@ -218,13 +218,13 @@ class RoundTripTest {
     @DisplayName("the reader decrypts only the chunks a range touches")
     class OnlyTouchedChunks {
         /** {@code chunks} 1000-byte chunks of random plaintext sealed under an AES-256-GCM key; reads counted per chunk. */
-        record Sealed(byte[] p, byte[] k, byte[] blob, ChunkLayout layout, CountingBlob counting) {
+        record Sealed(byte[] p, byte[] k, byte[] sealed, ChunkLayout layout, CountingBlob counting) {
             static Sealed of(int chunks, long seed) throws IOException {
                 ObjectHeader h = header(DataAlgorithm.AES_256_GCM, 1000);
                 byte[] p = random(chunks * 1000, seed);
                 byte[] k = key(DataAlgorithm.AES_256_GCM, seed);
-                byte[] blob = encrypt(h, k, p);
-                return new Sealed(p, k, blob, ObjectFormats.latest().layout(h), new CountingBlob(blob(blob)));
+                byte[] sealed = encrypt(h, k, p);
+                return new Sealed(p, k, sealed, ObjectFormats.latest().layout(h), new CountingBlob(blob(sealed)));
             }
         }
 
@@ -258,7 +258,7 @@ class RoundTripTest {
         @DisplayName("a range over several chunks is one blob read, and every chunk in it is still authenticated")
         void multiChunkRangeIsOneReadAndAuthenticated() throws IOException {
             Sealed s = Sealed.of(10, 9);
-            byte[] p = s.p(), k = s.k(), blob = s.blob();
+            byte[] p = s.p(), k = s.k(), blob = s.sealed();
             ChunkLayout layout = s.layout();
             CountingBlob counting = s.counting();
             try (ObjectDecryptor d = ObjectFormats.open(counting, k, NAME)) {
