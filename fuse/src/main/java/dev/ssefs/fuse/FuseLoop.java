@@ -23,7 +23,7 @@ final class FuseLoop {
     private static final Logger LOG = Logger.getLogger("ssefs.fuse");
     private static final int EINTR = 4;
     /** sizeof(struct fuse_buf) on LP64: size_t size, int flags, void *mem, int fd, off_t pos. */
-    private static final int FUSE_BUF_SIZE = 40;
+    static final int FUSE_BUF_SIZE = 40;
 
     /** The libfuse2 (2.6+) session API. */
     public interface Lib {
@@ -45,6 +45,10 @@ final class FuseLoop {
         int fuse_session_exited(Pointer se);
 
         void fuse_session_exit(Pointer se);
+
+        Pointer fuse_chan_new(Pointer op, int fd, @jnr.ffi.types.size_t long bufsize, Pointer data);
+
+        int fuse_chan_send(Pointer ch, Pointer iov, @jnr.ffi.types.size_t long count);
     }
 
     private static volatile Lib lib;
@@ -120,6 +124,7 @@ final class FuseLoop {
         Pointer mem = Memory.allocateDirect(rt, (int) bufsize);
         Pointer buf = Memory.allocateDirect(rt, FUSE_BUF_SIZE, true);
         Pointer chp = Memory.allocateDirect(rt, 8, true);
+        ReaddirPlus plus = ReaddirPlus.enabled() ? new ReaddirPlus(l, rt, ch, (int) bufsize) : null;
         while (l.fuse_session_exited(se) == 0) {
             buf.putLong(0, bufsize);
             buf.putInt(8, 0);
@@ -142,7 +147,10 @@ final class FuseLoop {
             try {
                 // the one channel (no Pointer allocated per request: it was the daemon's top allocation site)
                 long got = chp.getAddress(0);
-                l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
+                int opcode = plus != null && buf.getInt(8) == 0 && res >= ReaddirPlus.IN_HEADER ? mem.getInt(4) : -1;
+                if (opcode == ReaddirPlus.FUSE_READDIRPLUS) plus.readdirPlus(se, mem, res);
+                else if (opcode == ReaddirPlus.FUSE_INIT) plus.init(se, mem, res);
+                else l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
             } catch (Throwable t) {
                 // SsefsFuse maps every failure to an errno; nothing may escape into libfuse's frame
                 LOG.severe("FUSE request failed outside the filesystem: " + t);
@@ -152,5 +160,6 @@ final class FuseLoop {
         java.lang.ref.Reference.reachabilityFence(mem);
         java.lang.ref.Reference.reachabilityFence(buf);
         java.lang.ref.Reference.reachabilityFence(chp);
+        java.lang.ref.Reference.reachabilityFence(plus);
     }
 }
