@@ -75,6 +75,10 @@ final class FuseLoop {
     /** Workers; the kernel keeps at most 12 background requests in flight, and tar or cp one at a time. */
     static int workers() { return Math.max(1, Integer.getInteger("ssefs.fuseThreads", 8)); }
 
+    /** {@code -Dssefs.fuseStats=true}: count the kernel's requests by opcode and log them at unmount (diagnosis). */
+    private static final java.util.concurrent.atomic.AtomicLongArray COUNTS =
+            Boolean.getBoolean("ssefs.fuseStats") ? new java.util.concurrent.atomic.AtomicLongArray(64) : null;
+
     private FuseLoop() {}
 
     /**
@@ -113,6 +117,11 @@ final class FuseLoop {
                 }
             }
             error = failed[0];
+            if (COUNTS != null) {
+                StringBuilder sb = new StringBuilder("FUSE requests by opcode:");
+                for (int i = 0; i < COUNTS.length(); i++) if (COUNTS.get(i) > 0) sb.append(' ').append(i).append('=').append(COUNTS.get(i));
+                LOG.info(sb.toString());
+            }
         } finally {
             l.fuse_teardown(fuse, mountpoint.getValue());
         }
@@ -124,7 +133,7 @@ final class FuseLoop {
         Pointer mem = Memory.allocateDirect(rt, (int) bufsize);
         Pointer buf = Memory.allocateDirect(rt, FUSE_BUF_SIZE, true);
         Pointer chp = Memory.allocateDirect(rt, 8, true);
-        ReaddirPlus plus = ReaddirPlus.enabled() ? new ReaddirPlus(l, rt, ch, (int) bufsize) : null;
+        ProtocolExtensions plus = ProtocolExtensions.enabled() ? new ProtocolExtensions(l, rt, ch, (int) bufsize) : null;
         while (l.fuse_session_exited(se) == 0) {
             buf.putLong(0, bufsize);
             buf.putInt(8, 0);
@@ -147,9 +156,11 @@ final class FuseLoop {
             try {
                 // the one channel (no Pointer allocated per request: it was the daemon's top allocation site)
                 long got = chp.getAddress(0);
-                int opcode = plus != null && buf.getInt(8) == 0 && res >= ReaddirPlus.IN_HEADER ? mem.getInt(4) : -1;
-                if (opcode == ReaddirPlus.FUSE_READDIRPLUS) plus.readdirPlus(se, mem, res);
-                else if (opcode == ReaddirPlus.FUSE_INIT) plus.init(se, mem, res);
+                if (COUNTS != null && buf.getInt(8) == 0) COUNTS.incrementAndGet(mem.getInt(4) & 63);
+                int opcode = plus != null && buf.getInt(8) == 0 && res >= ProtocolExtensions.IN_HEADER ? mem.getInt(4) : -1;
+                if (opcode == ProtocolExtensions.FUSE_READDIRPLUS) plus.readdirPlus(se, mem, res);
+                else if (opcode == ProtocolExtensions.FUSE_OPEN) plus.open(se, mem, res);
+                else if (opcode == ProtocolExtensions.FUSE_INIT) plus.init(se, mem, res);
                 else l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
             } catch (Throwable t) {
                 // SsefsFuse maps every failure to an errno; nothing may escape into libfuse's frame

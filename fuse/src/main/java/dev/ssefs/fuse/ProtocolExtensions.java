@@ -7,13 +7,19 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.size_t;
 
 /**
- * READDIRPLUS on top of libfuse2, which predates it (protocol 7.19; readdirplus is 7.21). With it, one directory
- * listing also gives the kernel each entry's dentry and attributes, so {@code ls -l}, {@code find} and the
- * {@code open} that follows them need no LOOKUP per entry: on a 1000-file tree that was 800-1700 round trips.
- *
- * <p>How, without touching libfuse's node table from outside: libfuse's own handlers are run on synthetic
- * requests whose replies a private channel captures instead of writing them to /dev/fuse.
+ * Two things of newer FUSE protocols on top of libfuse2, which predates them (it speaks 7.19). Each saves a round
+ * trip to the daemon per file, which on these machines costs more than the work the daemon does for most requests.
  * <ul>
+ *   <li>READDIRPLUS (7.21): one directory listing also gives the kernel each entry's dentry and attributes, so
+ *       {@code ls -l}, {@code find} and the {@code open} that follows them need no LOOKUP per entry.</li>
+ *   <li>FOPEN_NOFLUSH (7.35): a read-only handle's close needs no FLUSH. Nothing is lost: {@link FsCore#flush}
+ *       commits only for a writer, and every writer's handle is still flushed.</li>
+ * </ul>
+ *
+ * <p>How, without touching libfuse's node table from outside: libfuse's own handlers are run on the request (or a
+ * synthetic one), and a private channel captures the reply instead of writing it to /dev/fuse.
+ * <ul>
+ *   <li>OPEN: libfuse answers; a read-only open's reply gets {@code FOPEN_NOFLUSH}.</li>
  *   <li>INIT: libfuse answers; the reply gets {@code FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO} (when the kernel
  *       offers them) before it goes to the kernel.</li>
  *   <li>READDIRPLUS: the same request as a READDIR gives the names (libfuse's directory handle keeps offsets);
@@ -22,14 +28,17 @@ import jnr.ffi.types.size_t;
  * </ul>
  * One instance per worker thread: libfuse handles a request on the calling thread, so the capture is synchronous.
  */
-final class ReaddirPlus {
+final class ProtocolExtensions {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     static final int FUSE_LOOKUP = 1;
+    static final int FUSE_OPEN = 14;
     static final int FUSE_INIT = 26;
     static final int FUSE_READDIR = 28;
     static final int FUSE_READDIRPLUS = 44;
     static final int FUSE_DO_READDIRPLUS = 1 << 13;
     static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
+    static final int FOPEN_NOFLUSH = 1 << 5;
+    private static final int O_ACCMODE = 3;
 
     static final int IN_HEADER = 40;
     static final int OUT_HEADER = 16;
@@ -40,8 +49,8 @@ final class ReaddirPlus {
     private static final int ENTRY_INO = 40;
     private static final int ENTRY_MODE = 100;
 
-    /** Whether the kernel is offered readdirplus ({@code -Dssefs.readdirplus=false} turns it off, for A/B runs). */
-    static boolean enabled() { return !"false".equals(System.getProperty("ssefs.readdirplus")); }
+    /** Whether these are used ({@code -Dssefs.protocolExtensions=false} turns them off, for A/B runs). */
+    static boolean enabled() { return !"false".equals(System.getProperty("ssefs.protocolExtensions")); }
 
     /** fuse_chan_ops.send: {@code int (*send)(struct fuse_chan *ch, const struct iovec iov[], size_t count)}. */
     public interface Send {
@@ -64,7 +73,7 @@ final class ReaddirPlus {
     private Pointer captureTo;
     private int captured;
 
-    ReaddirPlus(FuseLoop.Lib lib, jnr.ffi.Runtime rt, Pointer realChannel, int capacity) {
+    ProtocolExtensions(FuseLoop.Lib lib, jnr.ffi.Runtime rt, Pointer realChannel, int capacity) {
         this.lib = lib;
         this.realChannel = realChannel;
         this.capacity = capacity;
@@ -126,6 +135,17 @@ final class ReaddirPlus {
         if (got >= OUT_HEADER + 16 && reply.getInt(4) == 0 && (kernelFlags & FUSE_DO_READDIRPLUS) != 0) {
             int offer = FUSE_DO_READDIRPLUS | (kernelFlags & FUSE_READDIRPLUS_AUTO);
             reply.putInt(OUT_HEADER + 12, reply.getInt(OUT_HEADER + 12) | offer);
+        }
+        sendToKernel(reply, got);
+    }
+
+    /** OPEN in {@code in}: libfuse's reply, with FOPEN_NOFLUSH when the file is opened read-only. */
+    void open(Pointer se, Pointer in, int len) {
+        in.transferTo(0, request, 0, len);
+        int got = process(se, len, reply);
+        if (got == 0) return;
+        if (got >= OUT_HEADER + 16 && reply.getInt(4) == 0 && (in.getInt(IN_HEADER) & O_ACCMODE) == 0) {
+            reply.putInt(OUT_HEADER + 8, reply.getInt(OUT_HEADER + 8) | FOPEN_NOFLUSH);
         }
         sendToKernel(reply, got);
     }
