@@ -75,9 +75,8 @@ final class FuseLoop {
     /** Workers; the kernel keeps at most 12 background requests in flight, and tar or cp one at a time. */
     static int workers() { return Math.max(1, Integer.getInteger("ssefs.fuseThreads", 8)); }
 
-    /** {@code -Dssefs.fuseStats=true}: count the kernel's requests by opcode and log them at unmount (diagnosis). */
-    private static final java.util.concurrent.atomic.AtomicLongArray COUNTS =
-            Boolean.getBoolean("ssefs.fuseStats") ? new java.util.concurrent.atomic.AtomicLongArray(64) : null;
+    /** {@code -Dssefs.fuseStats=true}: log the kernel's requests by opcode at unmount (diagnosis). */
+    private static final boolean LOG_COUNTS = Boolean.getBoolean("ssefs.fuseStats");
 
     private FuseLoop() {}
 
@@ -85,7 +84,7 @@ final class FuseLoop {
      * As {@code fuse_main_real(argc, argv, ops, size, null)} with {@code -f}: mounts, serves until unmounted, then
      * tears down. Returns 0 on a clean end, 1 when setup failed (libfuse printed why).
      */
-    static int run(String[] args, Pointer ops, long opsSize, String name) {
+    static int run(String[] args, Pointer ops, long opsSize, String name, RequestCounts counts) {
         Lib l = lib();
         jnr.ffi.Runtime rt = jnr.ffi.Runtime.getRuntime(l);
         PointerByReference mountpoint = new PointerByReference();
@@ -101,7 +100,7 @@ final class FuseLoop {
             int[] failed = new int[1];
             List<Thread> threads = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                Thread t = new Thread(() -> serve(l, rt, se, ch, bufsize, failed), name + "-" + i);
+                Thread t = new Thread(() -> serve(l, rt, se, ch, bufsize, failed, counts), name + "-" + i);
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();
@@ -117,11 +116,7 @@ final class FuseLoop {
                 }
             }
             error = failed[0];
-            if (COUNTS != null) {
-                StringBuilder sb = new StringBuilder("FUSE requests by opcode:");
-                for (int i = 0; i < COUNTS.length(); i++) if (COUNTS.get(i) > 0) sb.append(' ').append(i).append('=').append(COUNTS.get(i));
-                LOG.info(sb.toString());
-            }
+            if (LOG_COUNTS) LOG.info("FUSE requests by opcode: " + counts);
         } finally {
             l.fuse_teardown(fuse, mountpoint.getValue());
         }
@@ -129,7 +124,8 @@ final class FuseLoop {
     }
 
     /** One worker: what libfuse's fuse_do_work does for each request, on a thread attached to the JVM once. */
-    private static void serve(Lib l, jnr.ffi.Runtime rt, Pointer se, Pointer ch, long bufsize, int[] failed) {
+    private static void serve(Lib l, jnr.ffi.Runtime rt, Pointer se, Pointer ch, long bufsize, int[] failed,
+                              RequestCounts counts) {
         Pointer mem = Memory.allocateDirect(rt, (int) bufsize);
         Pointer buf = Memory.allocateDirect(rt, FUSE_BUF_SIZE, true);
         Pointer chp = Memory.allocateDirect(rt, 8, true);
@@ -156,12 +152,11 @@ final class FuseLoop {
             try {
                 // the one channel (no Pointer allocated per request: it was the daemon's top allocation site)
                 long got = chp.getAddress(0);
-                if (COUNTS != null && buf.getInt(8) == 0) COUNTS.incrementAndGet(mem.getInt(4) & 63);
-                int opcode = plus != null && buf.getInt(8) == 0 && res >= ProtocolExtensions.IN_HEADER ? mem.getInt(4) : -1;
-                if (opcode == ProtocolExtensions.FUSE_READDIRPLUS) plus.readdirPlus(se, mem, res);
-                else if (opcode == ProtocolExtensions.FUSE_OPEN) plus.open(se, mem, res);
-                else if (opcode == ProtocolExtensions.FUSE_INIT) plus.init(se, mem, res);
-                else l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
+                int opcode = buf.getInt(8) == 0 && res >= ProtocolExtensions.IN_HEADER ? mem.getInt(4) : -1;
+                counts.add(opcode);
+                if (plus == null || opcode < 0 || !plus.serve(se, mem, res)) {
+                    l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
+                }
             } catch (Throwable t) {
                 // SsefsFuse maps every failure to an errno; nothing may escape into libfuse's frame
                 LOG.severe("FUSE request failed outside the filesystem: " + t);

@@ -7,13 +7,15 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.size_t;
 
 /**
- * Two things of newer FUSE protocols on top of libfuse2, which predates them (it speaks 7.19). Each saves a round
- * trip to the daemon per file, which on these machines costs more than the work the daemon does for most requests.
+ * Two things of newer FUSE protocols on top of libfuse2, which predates them (it speaks 7.19), and one short cut.
+ * Each saves a round trip to the daemon, or libfuse's work, per file: on these machines a round trip costs more
+ * than the work the daemon does for most requests.
  * <ul>
  *   <li>READDIRPLUS (7.21): one directory listing also gives the kernel each entry's dentry and attributes, so
  *       {@code ls -l}, {@code find} and the {@code open} that follows them need no LOOKUP per entry.</li>
  *   <li>FOPEN_NOFLUSH (7.35): a read-only handle's close needs no FLUSH. Nothing is lost: {@link FsCore#flush}
  *       commits only for a writer, and every writer's handle is still flushed.</li>
+ *   <li>GETXATTR of names the filesystem never stores is answered from the request buffer.</li>
  * </ul>
  *
  * <p>How, without touching libfuse's node table from outside: libfuse's own handlers are run on the request (or a
@@ -32,6 +34,7 @@ final class ProtocolExtensions {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     static final int FUSE_LOOKUP = 1;
     static final int FUSE_OPEN = 14;
+    static final int FUSE_GETXATTR = 22;
     static final int FUSE_INIT = 26;
     static final int FUSE_READDIR = 28;
     static final int FUSE_READDIRPLUS = 44;
@@ -39,6 +42,8 @@ final class ProtocolExtensions {
     static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
     static final int FOPEN_NOFLUSH = 1 << 5;
     private static final int O_ACCMODE = 3;
+    private static final int ENODATA = 61;
+    private static final byte[] USER_PREFIX = "user.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     static final int IN_HEADER = 40;
     static final int OUT_HEADER = 16;
@@ -98,7 +103,7 @@ final class ProtocolExtensions {
         for (int i = 0; i < count; i++) {
             long base = iov.getAddress(i * 16L);
             long len = iov.getLong(i * 16L + 8);
-            if (at + len > capacity) return -34; // -ERANGE: never larger than the request allowed
+            if (at + len > capacity) return -34; // -ERANGE, and nothing captured: the caller answers -EIO
             if (len > 0) MEMORY.copyMemory(base, captureTo.address() + at, len);
             at += (int) len;
         }
@@ -126,31 +131,79 @@ final class ProtocolExtensions {
         lib.fuse_chan_send(realChannel, replyIov, 1);
     }
 
-    /** INIT in {@code in}: libfuse's reply, with readdirplus added when the kernel offers it. */
-    void init(Pointer se, Pointer in, int len) {
+    /** Serves the request in {@code in} when it is one of those above; false when libfuse should, as usual. */
+    boolean serve(Pointer se, Pointer in, int len) {
+        switch (in.getInt(4)) {
+            case FUSE_READDIRPLUS -> readdirPlus(se, in, len);
+            case FUSE_OPEN -> open(se, in, len);
+            case FUSE_GETXATTR -> {
+                return getxattrOutsideUser(in, len);
+            }
+            case FUSE_INIT -> init(se, in, len);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs libfuse on {@code in}, patches its reply with {@code patch}, and sends it; -EIO if libfuse sent none. */
+    private void patched(Pointer se, Pointer in, int len, Patch patch) {
         in.transferTo(0, request, 0, len);
         int got = process(se, len, reply);
-        if (got == 0) return; // libfuse failed to reply; the kernel gets nothing, as libfuse would have done
-        int kernelFlags = len >= IN_HEADER + 16 ? in.getInt(IN_HEADER + 12) : 0;
-        if (got >= OUT_HEADER + 16 && reply.getInt(4) == 0 && (kernelFlags & FUSE_DO_READDIRPLUS) != 0) {
+        if (got < OUT_HEADER) got = errorReply(reply, in.getLong(8), -5);
+        else patch.apply(in, len, reply, got);
+        sendToKernel(reply, got);
+    }
+
+    private interface Patch {
+        void apply(Pointer in, int inLen, Pointer reply, int replyLen);
+    }
+
+    /** INIT: libfuse's reply, with readdirplus added when the kernel offers it. */
+    void init(Pointer se, Pointer in, int len) { patched(se, in, len, ProtocolExtensions::offerReaddirPlus); }
+
+    /** OPEN: libfuse's reply, with FOPEN_NOFLUSH when the file is opened read-only. */
+    void open(Pointer se, Pointer in, int len) { patched(se, in, len, ProtocolExtensions::noFlushWhenReadOnly); }
+
+    static void offerReaddirPlus(Pointer in, int inLen, Pointer reply, int replyLen) {
+        int kernelFlags = inLen >= IN_HEADER + 16 ? in.getInt(IN_HEADER + 12) : 0;
+        if (replyLen >= OUT_HEADER + 16 && reply.getInt(4) == 0 && (kernelFlags & FUSE_DO_READDIRPLUS) != 0) {
             int offer = FUSE_DO_READDIRPLUS | (kernelFlags & FUSE_READDIRPLUS_AUTO);
             reply.putInt(OUT_HEADER + 12, reply.getInt(OUT_HEADER + 12) | offer);
         }
-        sendToKernel(reply, got);
     }
 
-    /** OPEN in {@code in}: libfuse's reply, with FOPEN_NOFLUSH when the file is opened read-only. */
-    void open(Pointer se, Pointer in, int len) {
-        in.transferTo(0, request, 0, len);
-        int got = process(se, len, reply);
-        if (got == 0) return;
-        if (got >= OUT_HEADER + 16 && reply.getInt(4) == 0 && (in.getInt(IN_HEADER) & O_ACCMODE) == 0) {
+    static void noFlushWhenReadOnly(Pointer in, int inLen, Pointer reply, int replyLen) {
+        if (inLen >= IN_HEADER + 4 && replyLen >= OUT_HEADER + 16 && reply.getInt(4) == 0
+                && (in.getInt(IN_HEADER) & O_ACCMODE) == 0) {
             reply.putInt(OUT_HEADER + 8, reply.getInt(OUT_HEADER + 8) | FOPEN_NOFLUSH);
         }
-        sendToKernel(reply, got);
     }
 
-    /** READDIRPLUS in {@code in}: see the class comment. */
+    /**
+     * GETXATTR of a name outside {@code user.}: -ENODATA straight away, which is what {@link SsefsFuse#getxattr}
+     * answers ({@link Xattrs#unsupportedNamespace}), without libfuse's path walk and a Java upcall. {@code ls -l}
+     * asks three of these per entry ({@code security.selinux}, {@code system.posix_acl_access} and, for
+     * directories, {@code _default}); the kernel asks {@code security.capability} on every write.
+     *
+     * @return false when the name is a user one: libfuse and the filesystem answer it
+     */
+    boolean getxattrOutsideUser(Pointer in, int len) {
+        if (isUserXattr(in, len)) return false;
+        sendToKernel(reply, errorReply(reply, in.getLong(8), -ENODATA));
+        return true;
+    }
+
+    /** Whether the GETXATTR request in {@code in} (fuse_getxattr_in, then the name) asks for a {@code user.} name. */
+    static boolean isUserXattr(Pointer in, int len) {
+        int name = IN_HEADER + 8;
+        if (len < name + USER_PREFIX.length) return false;
+        for (int i = 0; i < USER_PREFIX.length; i++) if (in.getByte(name + i) != USER_PREFIX[i]) return false;
+        return true;
+    }
+
+    /** READDIRPLUS: see the class comment. */
     void readdirPlus(Pointer se, Pointer in, int len) {
         long unique = in.getLong(8);
         long dir = in.getLong(16);
@@ -164,17 +217,33 @@ final class ProtocolExtensions {
             sendToKernel(listing, got);
             return;
         }
+        int end = plusReply(listing, got, reply, OUT_HEADER + size, entry, (name, nameLen) -> lookup(se, in, dir, name, nameLen));
+        reply.putInt(4, 0);
+        reply.putLong(8, unique);
+        sendToKernel(reply, end);
+    }
 
+    /** Looks up the name at {@code listing[nameAt..]}; true when its fuse_entry_out is at {@code entry[OUT_HEADER..]}. */
+    interface EntryLookup {
+        boolean lookup(int nameAt, int nameLen);
+    }
+
+    /**
+     * Turns a READDIR reply ({@code listing}, {@code listingLen} bytes with its header) into READDIRPLUS records in
+     * {@code reply} after its header, up to {@code limit} bytes; returns where they end. Only the entries that fit
+     * are looked up: the kernel counts a lookup for each record it receives, and libfuse must have counted the same.
+     */
+    static int plusReply(Pointer listing, int listingLen, Pointer reply, int limit, Pointer entry, EntryLookup lookup) {
         int out = OUT_HEADER;
-        for (int at = OUT_HEADER; at + DIRENT_HEADER <= got; ) {
+        for (int at = OUT_HEADER; at + DIRENT_HEADER <= listingLen; ) {
             long ino = listing.getLong(at);
             long off = listing.getLong(at + 8);
             int nameLen = listing.getInt(at + 16);
             int type = listing.getInt(at + 20);
-            int recLen = align8(DIRENT_HEADER + nameLen);
+            int name = at + DIRENT_HEADER;
             int plusLen = align8(ENTRY_OUT + DIRENT_HEADER + nameLen);
-            if (out + plusLen > OUT_HEADER + size) break; // the kernel continues from the last entry's offset
-            if (isDotOrDotDot(listing, at + DIRENT_HEADER, nameLen) || !lookup(se, in, dir, at + DIRENT_HEADER, nameLen)) {
+            if (name + nameLen > listingLen || out + plusLen > limit) break; // the kernel goes on from the last offset
+            if (isDotOrDotDot(listing, name, nameLen) || !lookup.lookup(name, nameLen)) {
                 reply.setMemory(out, ENTRY_OUT, (byte) 0); // no entry: the kernel links nothing
             } else {
                 entry.transferTo(OUT_HEADER, reply, out, ENTRY_OUT);
@@ -186,18 +255,16 @@ final class ProtocolExtensions {
             reply.putLong(d + 8, off);
             reply.putInt(d + 16, nameLen);
             reply.putInt(d + 20, type);
-            listing.transferTo(at + DIRENT_HEADER, reply, d + DIRENT_HEADER, nameLen);
+            listing.transferTo(name, reply, d + DIRENT_HEADER, nameLen);
             int pad = plusLen - (ENTRY_OUT + DIRENT_HEADER + nameLen);
             if (pad > 0) reply.setMemory(d + DIRENT_HEADER + nameLen, pad, (byte) 0);
             out += plusLen;
-            at += recLen;
+            at += align8(DIRENT_HEADER + nameLen);
         }
-        reply.putInt(4, 0);
-        reply.putLong(8, unique);
-        sendToKernel(reply, out);
+        return out;
     }
 
-    /** LOOKUP of the name at {@code listing[name..]} in {@code dir}; true when its entry is in {@link #entry}. */
+    /** LOOKUP of the name at {@code listing[name..]} in {@code dir}, by libfuse; true when its entry is in {@link #entry}. */
     private boolean lookup(Pointer se, Pointer in, long dir, int name, int nameLen) {
         int len = IN_HEADER + nameLen + 1;
         in.transferTo(0, request, 0, IN_HEADER); // unique, uid, gid and pid of the listing's caller

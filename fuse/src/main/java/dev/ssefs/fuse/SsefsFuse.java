@@ -41,6 +41,7 @@ public class SsefsFuse extends FuseStubFS {
     private final FsCore core;
     private final ErrnoMapper errors;
     private final Caller caller;
+    private final RequestCounts requests = new RequestCounts();
 
     public SsefsFuse(FsCore core) {
         this(core, null);
@@ -124,8 +125,11 @@ public class SsefsFuse extends FuseStubFS {
             return libFuse.fuse_main_real(args.length, args, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
         }
         return FuseLoop.run(args, jnr.ffi.Struct.getMemory(fuseOperations), jnr.ffi.Struct.size(fuseOperations),
-                "fuse-" + core.volume().bucket());
+                "fuse-" + core.volume().bucket(), requests);
     }
+
+    /** The kernel's requests to this filesystem so far (served by {@link FuseLoop}). */
+    public RequestCounts requests() { return requests; }
 
     @FunctionalInterface
     private interface Op {

@@ -4,6 +4,7 @@ import dev.ssefs.objectcore.BucketEncryptionRule;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -113,5 +114,45 @@ class InMemoryMountTest extends MountSpec {
         assertTrue(bad.err().contains("Invalid argument"), bad.err());
         Sh.Result rm = Sh.run(mnt, "rmdir", "d");
         assertTrue(rm.err().contains("not empty"), rm.err());
+    }
+
+    @Nested
+    @DisplayName("round trips saved with newer protocol features (ProtocolExtensions)")
+    class RoundTrips {
+        long count(int opcode) { return mount.fs().requests().get(opcode); }
+
+        @Test
+        @DisplayName("ls -l and find of a directory whose entries expired: READDIRPLUS, and no LOOKUP per entry")
+        void readdirPlusSparesLookups() throws Exception {
+            Sh.ok(mnt, "rm -rf rdp && mkdir rdp && for i in $(seq 1 200); do echo $i > rdp/f$i; done && mkdir rdp/sub");
+            Thread.sleep(1300); // past the 1 s entry and attribute timeouts
+            long lookups = count(RequestCounts.LOOKUP);
+            long getattrs = count(RequestCounts.GETATTR);
+            long plus = count(RequestCounts.READDIRPLUS);
+            String out = Sh.ok(mnt, "ls -l rdp | grep -c '^-rw'; ls -ld rdp/sub | cut -c1");
+            assertEquals("200\nd\n", out);
+            assertTrue(count(RequestCounts.READDIRPLUS) > plus, "the kernel listed with READDIRPLUS");
+            long perEntry = count(RequestCounts.LOOKUP) - lookups + count(RequestCounts.GETATTR) - getattrs;
+            assertTrue(perEntry < 20, "LOOKUP+GETATTR for 201 entries: " + perEntry);
+
+            Thread.sleep(1300);
+            lookups = count(RequestCounts.LOOKUP);
+            assertEquals("200\n", Sh.ok(mnt, "find rdp -type f -print0 | xargs -0 cat | wc -l"));
+            assertTrue(count(RequestCounts.LOOKUP) - lookups < 20, "find and cat: " + (count(RequestCounts.LOOKUP) - lookups) + " LOOKUPs");
+        }
+
+        @Test
+        @DisplayName("closing a read-only file sends no FLUSH; closing a written one does, and commits")
+        void noFlushForReaders() throws Exception {
+            Sh.ok(mnt, "echo one > nf.txt");
+            long flushes = count(RequestCounts.FLUSH);
+            long opens = count(RequestCounts.OPEN);
+            assertEquals("one\none\n", Sh.ok(mnt, "cat nf.txt; cat < nf.txt"));
+            assertEquals(opens + 2, count(RequestCounts.OPEN));
+            assertEquals(flushes, count(RequestCounts.FLUSH), "no FLUSH for read-only handles");
+            Sh.ok(mnt, "echo two >> nf.txt");
+            assertTrue(count(RequestCounts.FLUSH) > flushes, "a writer's close is flushed");
+            assertEquals("one\ntwo\n", new String(oss.data("b", "nf.txt")), "and committed at close");
+        }
     }
 }
