@@ -49,6 +49,8 @@ final class FuseLoop {
         Pointer fuse_chan_new(Pointer op, int fd, @jnr.ffi.types.size_t long bufsize, Pointer data);
 
         int fuse_chan_send(Pointer ch, Pointer iov, @jnr.ffi.types.size_t long count);
+
+        void fuse_chan_destroy(Pointer ch);
     }
 
     private static volatile Lib lib;
@@ -162,6 +164,7 @@ final class FuseLoop {
                 LOG.severe("FUSE request failed outside the filesystem: " + t);
             }
         }
+        if (plus != null) plus.close();
         // keep the buffers reachable until the last request that used them is done
         java.lang.ref.Reference.reachabilityFence(mem);
         java.lang.ref.Reference.reachabilityFence(buf);

@@ -49,6 +49,10 @@ final class ProtocolExtensions {
     static final int OUT_HEADER = 16;
     static final int ENTRY_OUT = 128;
     static final int DIRENT_HEADER = 24;
+    /** The largest request handled here: a LOOKUP of a 255-byte name, INIT, OPEN, READDIRPLUS are all smaller. */
+    private static final int REQUEST_MAX = 4096;
+    /** A LOOKUP's reply: header and fuse_entry_out. */
+    private static final int ENTRY_REPLY = OUT_HEADER + ENTRY_OUT;
     /** Offsets in fuse_entry_out: nodeid, and fuse_attr's ino and mode. */
     private static final int ENTRY_NODEID = 0;
     private static final int ENTRY_INO = 40;
@@ -74,8 +78,9 @@ final class ProtocolExtensions {
     private final Pointer entry;
     private final Pointer replyIov;
     private final int capacity;
-    /** Where the capture channel copies the next reply to, and how long it was. */
+    /** Where the capture channel copies the next reply to, how much fits there, and how long it was. */
     private Pointer captureTo;
+    private int captureLimit;
     private int captured;
 
     ProtocolExtensions(FuseLoop.Lib lib, jnr.ffi.Runtime rt, Pointer realChannel, int capacity) {
@@ -89,13 +94,16 @@ final class ProtocolExtensions {
         // fd -1: nothing may bypass the capture by writing to /dev/fuse itself
         this.captureChannel = lib.fuse_chan_new(ops, -1, capacity, null);
         if (captureChannel == null || captureChannel.address() == 0) throw new IllegalStateException("fuse_chan_new failed");
-        this.request = Memory.allocateDirect(rt, capacity, true);
+        this.request = Memory.allocateDirect(rt, REQUEST_MAX, true);
         this.fuseBuf = Memory.allocateDirect(rt, FuseLoop.FUSE_BUF_SIZE, true);
         this.listing = Memory.allocateDirect(rt, capacity, true);
         this.reply = Memory.allocateDirect(rt, capacity, true);
-        this.entry = Memory.allocateDirect(rt, capacity, true);
+        this.entry = Memory.allocateDirect(rt, ENTRY_REPLY, true);
         this.replyIov = Memory.allocateDirect(rt, 16, true);
     }
+
+    /** Frees the capture channel; the worker serves no more requests. */
+    void close() { lib.fuse_chan_destroy(captureChannel); }
 
     /** Copies a reply libfuse sent on the capture channel to {@link #captureTo}. */
     private int capture(Pointer ch, Pointer iov, long count) {
@@ -103,7 +111,7 @@ final class ProtocolExtensions {
         for (int i = 0; i < count; i++) {
             long base = iov.getAddress(i * 16L);
             long len = iov.getLong(i * 16L + 8);
-            if (at + len > capacity) return -34; // -ERANGE, and nothing captured: the caller answers -EIO
+            if (at + len > captureLimit) return -34; // -ERANGE, and nothing captured: the caller answers -EIO
             if (len > 0) MEMORY.copyMemory(base, captureTo.address() + at, len);
             at += (int) len;
         }
@@ -112,8 +120,9 @@ final class ProtocolExtensions {
     }
 
     /** Runs libfuse on the request in {@link #request} ({@code len} bytes); its reply lands in {@code to}. */
-    private int process(Pointer se, int len, Pointer to) {
+    private int process(Pointer se, int len, Pointer to, int limit) {
         captureTo = to;
+        captureLimit = limit;
         captured = 0;
         fuseBuf.putLong(0, len);
         fuseBuf.putInt(8, 0);
@@ -133,6 +142,7 @@ final class ProtocolExtensions {
 
     /** Serves the request in {@code in} when it is one of those above; false when libfuse should, as usual. */
     boolean serve(Pointer se, Pointer in, int len) {
+        if (len > REQUEST_MAX) return false;
         switch (in.getInt(4)) {
             case FUSE_READDIRPLUS -> readdirPlus(se, in, len);
             case FUSE_OPEN -> open(se, in, len);
@@ -150,7 +160,7 @@ final class ProtocolExtensions {
     /** Runs libfuse on {@code in}, patches its reply with {@code patch}, and sends it; -EIO if libfuse sent none. */
     private void patched(Pointer se, Pointer in, int len, Patch patch) {
         in.transferTo(0, request, 0, len);
-        int got = process(se, len, reply);
+        int got = process(se, len, reply, capacity);
         if (got < OUT_HEADER) got = errorReply(reply, in.getLong(8), -5);
         else patch.apply(in, len, reply, got);
         sendToKernel(reply, got);
@@ -211,7 +221,7 @@ final class ProtocolExtensions {
 
         in.transferTo(0, request, 0, len);
         request.putInt(4, FUSE_READDIR);
-        int got = process(se, len, listing);
+        int got = process(se, len, listing, capacity);
         if (got < OUT_HEADER || listing.getInt(4) != 0) {
             if (got < OUT_HEADER) got = errorReply(listing, unique, -5); // -EIO
             sendToKernel(listing, got);
@@ -267,13 +277,14 @@ final class ProtocolExtensions {
     /** LOOKUP of the name at {@code listing[name..]} in {@code dir}, by libfuse; true when its entry is in {@link #entry}. */
     private boolean lookup(Pointer se, Pointer in, long dir, int name, int nameLen) {
         int len = IN_HEADER + nameLen + 1;
+        if (len > REQUEST_MAX) return false; // listed without an entry; the kernel refuses such names anyway
         in.transferTo(0, request, 0, IN_HEADER); // unique, uid, gid and pid of the listing's caller
         request.putInt(0, len);
         request.putInt(4, FUSE_LOOKUP);
         request.putLong(16, dir);
         listing.transferTo(name, request, IN_HEADER, nameLen);
         request.putByte(IN_HEADER + nameLen, (byte) 0);
-        int got = process(se, len, entry);
+        int got = process(se, len, entry, ENTRY_REPLY);
         return got == OUT_HEADER + ENTRY_OUT && entry.getInt(4) == 0 && entry.getLong(OUT_HEADER + ENTRY_NODEID) != 0;
     }
 
