@@ -15,7 +15,7 @@ import jnr.ffi.types.size_t;
  *       {@code ls -l}, {@code find} and the {@code open} that follows them need no LOOKUP per entry.</li>
  *   <li>FOPEN_NOFLUSH (7.35): a read-only handle's close needs no FLUSH. Nothing is lost: {@link FsCore#flush}
  *       commits only for a writer, and every writer's handle is still flushed.</li>
- *   <li>GETXATTR of names the filesystem never stores is answered from the request buffer.</li>
+ *   <li>GETXATTR of names the filesystem never stores is answered (EOPNOTSUPP) from the request buffer.</li>
  * </ul>
  *
  * <p>How, without touching libfuse's node table from outside: libfuse's own handlers are run on the request (or a
@@ -42,7 +42,7 @@ final class ProtocolExtensions {
     static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
     static final int FOPEN_NOFLUSH = 1 << 5;
     private static final int O_ACCMODE = 3;
-    private static final int ENODATA = 61;
+    private static final int EOPNOTSUPP = 95;
     private static final byte[] USER_PREFIX = "user.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     static final int IN_HEADER = 40;
@@ -192,16 +192,16 @@ final class ProtocolExtensions {
     }
 
     /**
-     * GETXATTR of a name outside {@code user.}: -ENODATA straight away, which is what {@link SsefsFuse#getxattr}
-     * answers ({@link Xattrs#unsupportedNamespace}), without libfuse's path walk and a Java upcall. {@code ls -l}
-     * asks three of these per entry ({@code security.selinux}, {@code system.posix_acl_access} and, for
-     * directories, {@code _default}); the kernel asks {@code security.capability} on every write.
+     * GETXATTR of a name outside {@code user.}: -EOPNOTSUPP straight away, which is what {@link SsefsFuse#getxattr}
+     * answers ({@link Xattrs#unsupportedNamespace}), without libfuse's path walk and a Java upcall. The kernel asks
+     * {@code security.capability} on every write; {@code ls -l} asks {@code security.selinux} and the POSIX ACLs
+     * once, and no more on this mount once told they are not supported.
      *
      * @return false when the name is a user one: libfuse and the filesystem answer it
      */
     boolean getxattrOutsideUser(Pointer in, int len) {
         if (isUserXattr(in, len)) return false;
-        sendToKernel(reply, errorReply(reply, in.getLong(8), -ENODATA));
+        sendToKernel(reply, errorReply(reply, in.getLong(8), -EOPNOTSUPP));
         return true;
     }
 

@@ -7,6 +7,7 @@ public final class RequestCounts {
     public static final int LOOKUP = 1;
     public static final int GETATTR = 3;
     public static final int OPEN = 14;
+    public static final int GETXATTR = 22;
     public static final int FLUSH = 25;
     public static final int READDIR = 28;
     public static final int READDIRPLUS = 44;

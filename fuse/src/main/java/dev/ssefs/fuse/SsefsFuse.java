@@ -421,7 +421,7 @@ public class SsefsFuse extends FuseStubFS {
 
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        if (Xattrs.unsupportedNamespace(name)) return -Errno.ENODATA; // security.capability on every write: no I/O
+        if (Xattrs.unsupportedNamespace(name)) return -Errno.ENOTSUP; // security.capability on every write: no I/O
         return call("getxattr", path, () -> {
             byte[] v = core.getxattr(path, name);
             if (size == 0) return v.length;
@@ -463,7 +463,7 @@ public class SsefsFuse extends FuseStubFS {
 
     @Override
     public int removexattr(String path, String name) {
-        if (Xattrs.unsupportedNamespace(name)) return -Errno.ENODATA;
+        if (Xattrs.unsupportedNamespace(name)) return -Errno.ENOTSUP;
         return call("removexattr", path, () -> {
             core.removexattr(path, name);
             return 0;

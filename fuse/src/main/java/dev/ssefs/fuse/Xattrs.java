@@ -57,7 +57,7 @@ final class Xattrs {
     }
 
     byte[] get(String path, String name) {
-        if (unsupportedNamespace(name)) throw noData(name);
+        if (unsupportedNamespace(name)) throw unsupported();
         String key = ObjectPaths.key(path);
         String h = header(name);
         String v;
@@ -85,7 +85,7 @@ final class Xattrs {
     }
 
     void set(String path, String name, byte[] value, int flags) throws IOException {
-        if (unsupportedNamespace(name)) throw new FsException(Errno.ENOTSUP, "only user.* extended attributes are supported");
+        if (unsupportedNamespace(name)) throw unsupported();
         if (name.length() <= USER.length()) throw new FsException(Errno.EINVAL, "empty attribute name");
         // OSS lower-cases x-oss-meta-* names: user.Foo would come back as user.foo, so it is refused, not renamed
         if (!name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
@@ -113,7 +113,7 @@ final class Xattrs {
     }
 
     void remove(String path, String name) throws IOException {
-        if (unsupportedNamespace(name)) throw noData(name);
+        if (unsupportedNamespace(name)) throw unsupported();
         if (vol.options().readOnly) throw new FsException(Errno.EROFS, "read-only mount");
         String key = ObjectPaths.key(path);
         String h = header(name);
@@ -283,6 +283,13 @@ final class Xattrs {
     }
 
     private static FsException invalid(String msg) { return new FsException(Errno.EINVAL, msg); }
+
+    /**
+     * EOPNOTSUPP for a namespace the filesystem does not support, as a file system without ACLs or security labels
+     * answers; ls -l then stops asking them for the rest of the mount (coreutils caches "unsupported" per device,
+     * not "no such attribute"), instead of three round trips per entry.
+     */
+    private static FsException unsupported() { return new FsException(Errno.ENOTSUP, "only user.* extended attributes are supported"); }
 
     private static FsException noData(String name) { return new FsException(Errno.ENODATA, "no attribute " + name); }
 }

@@ -142,6 +142,17 @@ class InMemoryMountTest extends MountSpec {
         }
 
         @Test
+        @DisplayName("ls -l asks for security labels and POSIX ACLs a few times per mount, not per entry: they are not supported (EOPNOTSUPP)")
+        void lsStopsAskingUnsupportedXattrs() throws Exception {
+            Sh.ok(mnt, "rm -rf lsx && mkdir lsx && for i in $(seq 1 100); do : > lsx/f$i; done && mkdir lsx/d");
+            long before = count(RequestCounts.GETXATTR);
+            assertEquals("101\n", Sh.ok(mnt, "ls -l lsx | grep -c '^[-d]'"));
+            long asked = count(RequestCounts.GETXATTR) - before;
+            assertTrue(asked <= 4, "GETXATTRs for 101 entries: " + asked + " (three per entry while they answered ENODATA)");
+            assertTrue(Sh.ok(mnt, "getfattr -n system.posix_acl_access lsx/f1 2>&1 || true").contains("Operation not supported"));
+        }
+
+        @Test
         @DisplayName("closing a read-only file sends no FLUSH; closing a written one does, and commits")
         void noFlushForReaders() throws Exception {
             Sh.ok(mnt, "echo one > nf.txt");

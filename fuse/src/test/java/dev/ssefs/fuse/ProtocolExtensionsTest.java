@@ -213,7 +213,7 @@ class ProtocolExtensionsTest {
     }
 
     @Test
-    @DisplayName("GETXATTR: only user.* names go to the filesystem; others (security.selinux, system.posix_acl_*) get ENODATA at once")
+    @DisplayName("GETXATTR: only user.* names go to the filesystem; others (security.selinux, system.posix_acl_*) get EOPNOTSUPP at once")
     void userXattrs() {
         Pointer in = mem(512);
         for (String[] c : new String[][] {{"user.x-oss-server-side-encryption", "true"}, {"user.", "true"},
