@@ -82,6 +82,8 @@ final class ProtocolExtensions {
     private Pointer captureTo;
     private int captureLimit;
     private int captured;
+    /** Whether the request being served has had its reply. */
+    private boolean replied;
 
     ProtocolExtensions(FuseLoop.Lib lib, jnr.ffi.Runtime rt, Pointer realChannel, int capacity) {
         this.lib = lib;
@@ -134,6 +136,7 @@ final class ProtocolExtensions {
     }
 
     private void sendToKernel(Pointer from, int len) {
+        replied = true;
         from.putInt(0, len);
         replyIov.putAddress(0, from.address());
         replyIov.putLong(8, len);
@@ -143,16 +146,23 @@ final class ProtocolExtensions {
     /** Serves the request in {@code in} when it is one of those above; false when libfuse should, as usual. */
     boolean serve(Pointer se, Pointer in, int len) {
         if (len > REQUEST_MAX) return false;
-        switch (in.getInt(4)) {
-            case FUSE_READDIRPLUS -> readdirPlus(se, in, len);
-            case FUSE_OPEN -> open(se, in, len);
-            case FUSE_GETXATTR -> {
-                return getxattrOutsideUser(in, len);
+        replied = false;
+        try {
+            switch (in.getInt(4)) {
+                case FUSE_READDIRPLUS -> readdirPlus(se, in, len);
+                case FUSE_OPEN -> open(se, in, len);
+                case FUSE_GETXATTR -> {
+                    return getxattrOutsideUser(in, len);
+                }
+                case FUSE_INIT -> init(se, in, len);
+                default -> {
+                    return false;
+                }
             }
-            case FUSE_INIT -> init(se, in, len);
-            default -> {
-                return false;
-            }
+        } catch (RuntimeException | Error e) {
+            // the caller must not hang in the kernel waiting: a request taken here is answered here
+            if (!replied) sendToKernel(reply, errorReply(reply, in.getLong(8), -5));
+            throw e;
         }
         return true;
     }
