@@ -156,7 +156,7 @@ final class FuseLoop {
                 long got = chp.getAddress(0);
                 int opcode = buf.getInt(8) == 0 && res >= ProtocolExtensions.IN_HEADER ? mem.getInt(4) : -1;
                 counts.add(opcode);
-                if (plus == null || opcode < 0 || !plus.serve(se, mem, res)) {
+                if (plus == null || opcode < 0 || !plus.serve(se, opcode, mem, res)) {
                     l.fuse_session_process_buf(se, buf, got == ch.address() ? ch : chp.getPointer(0));
                 }
             } catch (Throwable t) {

@@ -32,17 +32,10 @@ import jnr.ffi.types.size_t;
  */
 final class ProtocolExtensions {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    static final int FUSE_LOOKUP = 1;
-    static final int FUSE_OPEN = 14;
-    static final int FUSE_GETXATTR = 22;
-    static final int FUSE_INIT = 26;
-    static final int FUSE_READDIR = 28;
-    static final int FUSE_READDIRPLUS = 44;
     static final int FUSE_DO_READDIRPLUS = 1 << 13;
     static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
     static final int FOPEN_NOFLUSH = 1 << 5;
     private static final int O_ACCMODE = 3;
-    private static final int EOPNOTSUPP = 95;
     private static final byte[] USER_PREFIX = "user.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     static final int IN_HEADER = 40;
@@ -143,25 +136,28 @@ final class ProtocolExtensions {
         lib.fuse_chan_send(realChannel, replyIov, 1);
     }
 
-    /** Serves the request in {@code in} when it is one of those above; false when libfuse should, as usual. */
-    boolean serve(Pointer se, Pointer in, int len) {
+    /**
+     * Serves the request in {@code in} (its {@code opcode} read by the caller) when it is one of those above; false
+     * when libfuse should, as usual.
+     */
+    boolean serve(Pointer se, int opcode, Pointer in, int len) {
         if (len > REQUEST_MAX) return false;
         replied = false;
         try {
-            switch (in.getInt(4)) {
-                case FUSE_READDIRPLUS -> readdirPlus(se, in, len);
-                case FUSE_OPEN -> open(se, in, len);
-                case FUSE_GETXATTR -> {
+            switch (opcode) {
+                case FuseOpcode.READDIRPLUS -> readdirPlus(se, in, len);
+                case FuseOpcode.OPEN -> open(se, in, len);
+                case FuseOpcode.GETXATTR -> {
                     return getxattrOutsideUser(in, len);
                 }
-                case FUSE_INIT -> init(se, in, len);
+                case FuseOpcode.INIT -> init(se, in, len);
                 default -> {
                     return false;
                 }
             }
         } catch (RuntimeException | Error e) {
             // the caller must not hang in the kernel waiting: a request taken here is answered here
-            if (!replied) sendToKernel(reply, errorReply(reply, in.getLong(8), -5));
+            if (!replied) sendToKernel(reply, errorReply(reply, in.getLong(8), -Errno.EIO));
             throw e;
         }
         return true;
@@ -171,7 +167,7 @@ final class ProtocolExtensions {
     private void patched(Pointer se, Pointer in, int len, Patch patch) {
         in.transferTo(0, request, 0, len);
         int got = process(se, len, reply, capacity);
-        if (got < OUT_HEADER) got = errorReply(reply, in.getLong(8), -5);
+        if (got < OUT_HEADER) got = errorReply(reply, in.getLong(8), -Errno.EIO);
         else patch.apply(in, len, reply, got);
         sendToKernel(reply, got);
     }
@@ -211,7 +207,7 @@ final class ProtocolExtensions {
      */
     boolean getxattrOutsideUser(Pointer in, int len) {
         if (isUserXattr(in, len)) return false;
-        sendToKernel(reply, errorReply(reply, in.getLong(8), -EOPNOTSUPP));
+        sendToKernel(reply, errorReply(reply, in.getLong(8), -Errno.ENOTSUP));
         return true;
     }
 
@@ -230,10 +226,10 @@ final class ProtocolExtensions {
         int size = Math.min(in.getInt(IN_HEADER + 16), capacity - OUT_HEADER);
 
         in.transferTo(0, request, 0, len);
-        request.putInt(4, FUSE_READDIR);
+        request.putInt(4, FuseOpcode.READDIR);
         int got = process(se, len, listing, capacity);
         if (got < OUT_HEADER || listing.getInt(4) != 0) {
-            if (got < OUT_HEADER) got = errorReply(listing, unique, -5); // -EIO
+            if (got < OUT_HEADER) got = errorReply(listing, unique, -Errno.EIO);
             sendToKernel(listing, got);
             return;
         }
@@ -290,7 +286,7 @@ final class ProtocolExtensions {
         if (len > REQUEST_MAX) return false; // listed without an entry; the kernel refuses such names anyway
         in.transferTo(0, request, 0, IN_HEADER); // unique, uid, gid and pid of the listing's caller
         request.putInt(0, len);
-        request.putInt(4, FUSE_LOOKUP);
+        request.putInt(4, FuseOpcode.LOOKUP);
         request.putLong(16, dir);
         listing.transferTo(name, request, IN_HEADER, nameLen);
         request.putByte(IN_HEADER + nameLen, (byte) 0);

@@ -2,16 +2,11 @@ package dev.ssefs.fuse;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 
-/** The kernel's FUSE requests to one mount, by opcode: what a change to the protocol's use saves shows here. */
+/**
+ * The kernel's FUSE requests to one mount, by opcode ({@link FuseOpcode}): what a change to the protocol's use saves
+ * shows here.
+ */
 public final class RequestCounts {
-    public static final int LOOKUP = 1;
-    public static final int GETATTR = 3;
-    public static final int OPEN = 14;
-    public static final int GETXATTR = 22;
-    public static final int FLUSH = 25;
-    public static final int READDIR = 28;
-    public static final int READDIRPLUS = 44;
-
     private final AtomicLongArray counts = new AtomicLongArray(64);
 
     /** Counts a request; opcodes outside the protocol's range (or -1, unknown) count as 0. */

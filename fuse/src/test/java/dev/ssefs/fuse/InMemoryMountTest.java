@@ -126,28 +126,28 @@ class InMemoryMountTest extends MountSpec {
         void readdirPlusSparesLookups() throws Exception {
             Sh.ok(mnt, "rm -rf rdp && mkdir rdp && for i in $(seq 1 200); do echo $i > rdp/f$i; done && mkdir rdp/sub");
             Thread.sleep(1300); // past the 1 s entry and attribute timeouts
-            long lookups = count(RequestCounts.LOOKUP);
-            long getattrs = count(RequestCounts.GETATTR);
-            long plus = count(RequestCounts.READDIRPLUS);
+            long lookups = count(FuseOpcode.LOOKUP);
+            long getattrs = count(FuseOpcode.GETATTR);
+            long plus = count(FuseOpcode.READDIRPLUS);
             String out = Sh.ok(mnt, "ls -l rdp | grep -c '^-rw'; ls -ld rdp/sub | cut -c1");
             assertEquals("200\nd\n", out);
-            assertTrue(count(RequestCounts.READDIRPLUS) > plus, "the kernel listed with READDIRPLUS");
-            long perEntry = count(RequestCounts.LOOKUP) - lookups + count(RequestCounts.GETATTR) - getattrs;
+            assertTrue(count(FuseOpcode.READDIRPLUS) > plus, "the kernel listed with READDIRPLUS");
+            long perEntry = count(FuseOpcode.LOOKUP) - lookups + count(FuseOpcode.GETATTR) - getattrs;
             assertTrue(perEntry < 20, "LOOKUP+GETATTR for 201 entries: " + perEntry);
 
             Thread.sleep(1300);
-            lookups = count(RequestCounts.LOOKUP);
+            lookups = count(FuseOpcode.LOOKUP);
             assertEquals("200\n", Sh.ok(mnt, "find rdp -type f -print0 | xargs -0 cat | wc -l"));
-            assertTrue(count(RequestCounts.LOOKUP) - lookups < 20, "find and cat: " + (count(RequestCounts.LOOKUP) - lookups) + " LOOKUPs");
+            assertTrue(count(FuseOpcode.LOOKUP) - lookups < 20, "find and cat: " + (count(FuseOpcode.LOOKUP) - lookups) + " LOOKUPs");
         }
 
         @Test
         @DisplayName("ls -l asks for security labels and POSIX ACLs a few times per mount, not per entry: they are not supported (EOPNOTSUPP)")
         void lsStopsAskingUnsupportedXattrs() throws Exception {
             Sh.ok(mnt, "rm -rf lsx && mkdir lsx && for i in $(seq 1 100); do : > lsx/f$i; done && mkdir lsx/d");
-            long before = count(RequestCounts.GETXATTR);
+            long before = count(FuseOpcode.GETXATTR);
             assertEquals("101\n", Sh.ok(mnt, "ls -l lsx | grep -c '^[-d]'"));
-            long asked = count(RequestCounts.GETXATTR) - before;
+            long asked = count(FuseOpcode.GETXATTR) - before;
             assertTrue(asked <= 4, "GETXATTRs for 101 entries: " + asked + " (three per entry while they answered ENODATA)");
             assertTrue(Sh.ok(mnt, "getfattr -n system.posix_acl_access lsx/f1 2>&1 || true").contains("Operation not supported"));
         }
@@ -156,13 +156,13 @@ class InMemoryMountTest extends MountSpec {
         @DisplayName("closing a read-only file sends no FLUSH; closing a written one does, and commits")
         void noFlushForReaders() throws Exception {
             Sh.ok(mnt, "echo one > nf.txt");
-            long flushes = count(RequestCounts.FLUSH);
-            long opens = count(RequestCounts.OPEN);
+            long flushes = count(FuseOpcode.FLUSH);
+            long opens = count(FuseOpcode.OPEN);
             assertEquals("one\none\n", Sh.ok(mnt, "cat nf.txt; cat < nf.txt"));
-            assertEquals(opens + 2, count(RequestCounts.OPEN));
-            assertEquals(flushes, count(RequestCounts.FLUSH), "no FLUSH for read-only handles");
+            assertEquals(opens + 2, count(FuseOpcode.OPEN));
+            assertEquals(flushes, count(FuseOpcode.FLUSH), "no FLUSH for read-only handles");
             Sh.ok(mnt, "echo two >> nf.txt");
-            assertTrue(count(RequestCounts.FLUSH) > flushes, "a writer's close is flushed");
+            assertTrue(count(FuseOpcode.FLUSH) > flushes, "a writer's close is flushed");
             assertEquals("one\ntwo\n", new String(oss.data("b", "nf.txt")), "and committed at close");
         }
     }
