@@ -186,23 +186,26 @@ public final class InliningBlobStore implements BlobStore {
         @Override
         public void commit() throws IOException {
             if (committed) return;
-            if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
-            if (file == null && !inline()) toFile();
-            if (file != null) file.commit();
-            else stage();
+            BlobWriter f = settle();
+            if (f != null) f.commit();
             committed = true;
         }
 
         @Override
         public Deferred commitDeferred() throws IOException {
             if (committed) return Deferred.NONE;
-            if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
-            if (file == null && !inline()) toFile();
-            Deferred d = Deferred.NONE;
-            if (file != null) d = file.commitDeferred();
-            else stage();
+            BlobWriter f = settle();
+            Deferred d = f != null ? f.commitDeferred() : Deferred.NONE;
             committed = true;
             return d;
+        }
+
+        /** The first step of a commit: stages a small blob (null), or returns the file blob the caller commits. */
+        private BlobWriter settle() throws IOException {
+            if (aborted) throw new IllegalStateException("blob " + blobId + " was aborted");
+            if (file == null && !inline()) toFile();
+            if (file == null) stage();
+            return file;
         }
 
         /** Whether this small blob may go to the table: a limit above 0 and room in the metadata store. */
